@@ -2,10 +2,12 @@
 
 export default $config({
   app(input) {
+    // Same list as infra/data/stage.ts (imports are not available in app()).
+    const isProtected = ["production", "prod"].includes(input?.stage ?? "");
     return {
       name: "registry-guard",
-      removal: input?.stage === "production" ? "retain" : "remove",
-      protect: ["production"].includes(input?.stage ?? ""),
+      removal: isProtected ? "retain" : "remove",
+      protect: isProtected,
       home: "aws",
     };
   },

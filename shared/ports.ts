@@ -77,3 +77,11 @@ export interface Alerts {
 
 /** The clock, passed in so every decision is replayable. */
 export type Clock = () => Date;
+
+/** Structured logging, satisfied by Powertools' Logger and by the CLI's stderr logger. */
+export interface Log {
+  debug(message: string, ...extra: Record<string, unknown>[]): void;
+  info(message: string, ...extra: Record<string, unknown>[]): void;
+  warn(message: string, ...extra: Record<string, unknown>[]): void;
+  error(message: string, ...extra: Record<string, unknown>[]): void;
+}

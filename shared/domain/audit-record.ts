@@ -26,7 +26,7 @@ export interface AuditRecordInput {
   action: AuditAction;
   /** The triggering event's id; with `action` it makes the record idempotent. */
   eventId: string;
-  /** Event type as received (e.g. "ECR Image Scan"), for event-type queries. */
+  /** The normalized event kind (image-pushed, scan-completed, …), for event-type queries. */
   eventType: string;
   principal?: string;
   verdict?: GateVerdict["verdict"];

@@ -24,3 +24,15 @@ export function imageKey(ref: Pick<ImageRef, "registry" | "registryId" | "reposi
 export function repositoryKey(ref: Pick<ImageRef, "registry" | "registryId" | "repository">) {
   return `${ref.registry}:${ref.registryId}/${ref.repository}`;
 }
+
+/** Inverse of imageKey; null when the key is not one. */
+export function parseImageKey(key: string): Omit<ImageRef, "tags" | "region"> | null {
+  const m = /^(ecr|oci):([^/]+)\/(.+)@(sha256:[a-f0-9]{64})$/.exec(key);
+  if (!m) return null;
+  return {
+    registry: m[1] as RegistryKind,
+    registryId: m[2] as string,
+    repository: m[3] as string,
+    digest: m[4] as string,
+  };
+}

@@ -1,0 +1,60 @@
+import type { FunctionName } from "./function-specs.ts";
+
+/**
+ * The AWS API operations each function's code calls, as IAM action names. This is the declared
+ * contract between the handlers and their IAM roles: a test asserts the roles grant exactly
+ * these (plus IMPLIED_ACTIONS), and a test over the handlers' code paths can assert the code
+ * calls nothing else.
+ */
+export const FUNCTION_SDK_CALLS: Readonly<Record<FunctionName, readonly string[]>> = {
+  "on-image-push": [
+    "ecr:BatchGetImage",
+    "ecr:DescribeImages",
+    "dynamodb:Query",
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+  ],
+  "on-scan-complete": [
+    "ecr:BatchGetImage",
+    "ecr:DescribeImages",
+    "ecr:DescribeImageScanFindings",
+    "ecr:UpdateImageStorageClass",
+    "dynamodb:Query",
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "sns:Publish",
+  ],
+  // Re-reads findings of images still unscanned and may quarantine them: same calls.
+  "scan-timeout-check": [
+    "ecr:BatchGetImage",
+    "ecr:DescribeImages",
+    "ecr:DescribeImageScanFindings",
+    "ecr:UpdateImageStorageClass",
+    "dynamodb:Query",
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "sns:Publish",
+  ],
+};
+
+/**
+ * Actions AWS checks against the caller's role on its behalf when the code makes a call, though
+ * the code never calls them itself.
+ */
+export const IMPLIED_ACTIONS: Readonly<Record<string, readonly string[]>> = {
+  // The alerts topic is encrypted with a customer managed KMS key: SNS generates a data key and
+  // decrypts with the publisher's permissions ("Encryption at rest", Amazon SNS guide).
+  "sns:Publish": ["kms:GenerateDataKey", "kms:Decrypt"],
+  // With enhanced scanning, ECR reads the findings from Amazon Inspector as the caller ("IAM
+  // permissions required for enhanced scanning in Amazon ECR").
+  "ecr:DescribeImageScanFindings": ["inspector2:ListFindings"],
+};
+
+/** The SDK calls plus what they imply, sorted and unique. */
+export function requiredActions(calls: readonly string[]): string[] {
+  const all = calls.flatMap((c) => [c, ...(IMPLIED_ACTIONS[c] ?? [])]);
+  return [...new Set(all)].sort();
+}

@@ -1,0 +1,183 @@
+import { EventPatternConfigError, validateRepositoryPrefixes } from "./event-patterns.ts";
+import { type FunctionName, perFunction } from "./function-specs.ts";
+
+/**
+ * Least-privilege IAM statements per function, as plain data. infra/functions.ts passes them to
+ * each function's role unchanged; tests check them against FUNCTION_SDK_CALLS.
+ */
+
+export interface IamCondition {
+  test: string;
+  variable: string;
+  values: string[];
+}
+
+export interface IamStatement {
+  sid: string;
+  effect: "allow";
+  actions: string[];
+  resources: string[];
+  conditions?: IamCondition[];
+}
+
+export interface IamContext {
+  /** "aws", "aws-cn", "aws-us-gov". */
+  partition?: string;
+  region: string;
+  account: string;
+  tableArn: string;
+  topicArn: string;
+  /** The customer managed KMS key that encrypts the alerts topic. */
+  topicKeyArn: string;
+  /** Limit ECR access to repositories whose names start with these; default all in the account. */
+  repositoryPrefixes?: readonly string[];
+}
+
+export class IamConfigError extends Error {
+  readonly code = "IAM_CONFIG";
+  constructor(message: string) {
+    super(message);
+    this.name = "IamConfigError";
+  }
+}
+
+/**
+ * Actions with no resource-level permissions: IAM only accepts "*" as their resource
+ * ("Actions, resources, and condition keys for Amazon Inspector2": ListFindings has no resource
+ * type). Every other statement names its resources.
+ */
+export const ACTIONS_WITHOUT_RESOURCE_LEVEL: readonly string[] = ["inspector2:ListFindings"];
+
+type Grant =
+  | "ecr-read"
+  | "ecr-scan-findings"
+  | "ecr-quarantine"
+  | "inspector-findings"
+  | "audit-query"
+  | "audit-items"
+  | "alerts-publish"
+  | "alerts-key";
+
+const GRANT_ACTIONS: Readonly<Record<Grant, readonly string[]>> = {
+  "ecr-read": ["ecr:BatchGetImage", "ecr:DescribeImages"],
+  "ecr-scan-findings": ["ecr:DescribeImageScanFindings"],
+  "ecr-quarantine": ["ecr:UpdateImageStorageClass"],
+  "inspector-findings": ["inspector2:ListFindings"],
+  "audit-query": ["dynamodb:Query"],
+  "audit-items": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+  "alerts-publish": ["sns:Publish"],
+  "alerts-key": ["kms:GenerateDataKey", "kms:Decrypt"],
+};
+
+const RECORD: readonly Grant[] = ["ecr-read", "audit-query", "audit-items"];
+const DECIDE: readonly Grant[] = [
+  ...RECORD,
+  "ecr-scan-findings",
+  "ecr-quarantine",
+  "inspector-findings",
+  "alerts-publish",
+  "alerts-key",
+];
+
+const FUNCTION_GRANTS: Readonly<Record<FunctionName, readonly Grant[]>> = {
+  "on-image-push": RECORD,
+  "on-scan-complete": DECIDE,
+  // It re-reads findings and may quarantine: the same needs as on-scan-complete.
+  "scan-timeout-check": DECIDE,
+};
+
+/** Every action each function's role is granted for its code (sorted, unique). */
+export const FUNCTION_ACTIONS: Readonly<Record<FunctionName, readonly string[]>> = perFunction(
+  (fn) => [...new Set(FUNCTION_GRANTS[fn].flatMap((g) => GRANT_ACTIONS[g]))].sort(),
+);
+
+function requireArn(label: string, value: string, service: string): string {
+  if (!value.startsWith("arn:") || value.split(":")[2] !== service || value.includes("*")) {
+    throw new IamConfigError(
+      `${label} must be a concrete ${service} ARN without wildcards, got ${JSON.stringify(value)}`,
+    );
+  }
+  return value;
+}
+
+function requirePart(label: string, value: string | undefined, pattern: RegExp): string {
+  if (!value || !pattern.test(value)) {
+    throw new IamConfigError(`${label} ${JSON.stringify(value)} is not valid`);
+  }
+  return value;
+}
+
+/** Repository ARNs the ECR statements cover: all repositories, or one pattern per prefix. */
+export function repositoryArns(ctx: IamContext): string[] {
+  const partition = requirePart("partition", ctx.partition ?? "aws", /^aws(-[a-z]+)*$/);
+  const region = requirePart("region", ctx.region, /^[a-z]{2}(-[a-z]+)+-\d+$/);
+  const account = requirePart("account", ctx.account, /^\d{12}$/);
+  const base = `arn:${partition}:ecr:${region}:${account}:repository/`;
+  let prefixes: string[];
+  try {
+    prefixes = validateRepositoryPrefixes(ctx.repositoryPrefixes ?? []);
+  } catch (err) {
+    if (err instanceof EventPatternConfigError) throw new IamConfigError(err.message);
+    throw err;
+  }
+  return prefixes.length === 0 ? [`${base}*`] : prefixes.map((p) => `${base}${p}*`);
+}
+
+function statementFor(grant: Grant, ctx: IamContext): IamStatement {
+  const actions = [...GRANT_ACTIONS[grant]];
+  const allow = (sid: string, resources: string[], conditions?: IamCondition[]): IamStatement => ({
+    sid,
+    effect: "allow",
+    actions,
+    resources,
+    ...(conditions ? { conditions } : {}),
+  });
+  const table = () => requireArn("tableArn", ctx.tableArn, "dynamodb");
+  switch (grant) {
+    case "ecr-read":
+      return allow("ReadImages", repositoryArns(ctx));
+    case "ecr-scan-findings":
+      return allow("ReadScanFindings", repositoryArns(ctx));
+    case "ecr-quarantine":
+      return allow("QuarantineImages", repositoryArns(ctx));
+    case "inspector-findings":
+      return allow("ReadEnhancedScanFindings", ["*"]);
+    case "audit-query":
+      return allow("QueryAuditTrail", [table(), `${table()}/index/*`]);
+    case "audit-items":
+      return allow("WriteAuditTrail", [table()]);
+    case "alerts-publish":
+      return allow("PublishAlerts", [requireArn("topicArn", ctx.topicArn, "sns")]);
+    case "alerts-key":
+      // The key may only be used through SNS, i.e. for publishing to the encrypted topic.
+      return allow(
+        "EncryptAlerts",
+        [requireArn("topicKeyArn", ctx.topicKeyArn, "kms")],
+        [
+          {
+            test: "StringEquals",
+            variable: "kms:ViaService",
+            values: [`sns.${ctx.region}.amazonaws.com`],
+          },
+        ],
+      );
+  }
+}
+
+/** The statements one function's code needs. */
+export function functionStatements(fn: FunctionName, ctx: IamContext): IamStatement[] {
+  return FUNCTION_GRANTS[fn].map((g) => statementFor(g, ctx));
+}
+
+/**
+ * Not for the code: Lambda sends a failed asynchronous event to the function's dead-letter
+ * queue with the function's own role.
+ */
+export function deadLetterStatement(queueArn: string): IamStatement {
+  return {
+    sid: "SendToDeadLetterQueue",
+    effect: "allow",
+    actions: ["sqs:SendMessage"],
+    resources: [requireArn("queueArn", queueArn, "sqs")],
+  };
+}

@@ -1,0 +1,81 @@
+import { createHash } from "node:crypto";
+import type { ScanResult } from "../../domain/finding.ts";
+import type { ImageRef, RegistryKind } from "../../domain/image.ts";
+import { imageKey } from "../../domain/image.ts";
+import type { Registry, ResolvedImage } from "../../ports.ts";
+
+interface StoredImage {
+  ref: ImageRef;
+  scan: ScanResult;
+  /** When present, the digest is recomputed from these bytes, as the real adapters do. */
+  manifest?: string;
+  pushedAt?: string;
+  quarantined: boolean;
+}
+
+export class DigestMismatchInMemoryError extends Error {
+  readonly code = "DIGEST_MISMATCH";
+}
+
+/**
+ * A registry held in memory: the offline `replay --findings` simulation and the pipeline's unit
+ * tests. Images added without manifest bytes are taken at their stated digest, so output from
+ * such a run says it is simulated.
+ */
+export class MemoryRegistry implements Registry {
+  readonly kind: RegistryKind;
+  private readonly images = new Map<string, StoredImage>();
+  readonly calls: { op: "quarantine" | "release"; image: string }[] = [];
+
+  constructor(kind: RegistryKind = "ecr") {
+    this.kind = kind;
+  }
+
+  add(ref: ImageRef, scan: ScanResult, opts: { manifest?: string; pushedAt?: string } = {}): void {
+    this.images.set(imageKey(ref), { ref, scan, quarantined: false, ...opts });
+  }
+
+  isQuarantined(ref: ImageRef): boolean {
+    return this.images.get(imageKey(ref))?.quarantined ?? false;
+  }
+
+  async resolveImage(ref: ImageRef): Promise<ResolvedImage | null> {
+    const img = this.images.get(imageKey(ref));
+    if (!img) return null;
+    if (img.manifest !== undefined) {
+      const computed = `sha256:${createHash("sha256").update(img.manifest).digest("hex")}`;
+      if (computed !== ref.digest) {
+        throw new DigestMismatchInMemoryError(
+          `digest ${ref.digest} does not match manifest bytes (${computed})`,
+        );
+      }
+    }
+    return {
+      ref: { ...img.ref, tags: [...img.ref.tags] },
+      quarantined: img.quarantined,
+      ...(img.pushedAt ? { pushedAt: img.pushedAt } : {}),
+    };
+  }
+
+  async getScanResult(ref: ImageRef): Promise<ScanResult> {
+    return (
+      this.images.get(imageKey(ref))?.scan ?? { status: "NONE", scanner: "memory", findings: [] }
+    );
+  }
+
+  async quarantine(ref: ImageRef) {
+    const img = this.images.get(imageKey(ref));
+    this.calls.push({ op: "quarantine", image: imageKey(ref) });
+    const alreadyQuarantined = img?.quarantined ?? false;
+    if (img) img.quarantined = true;
+    return { alreadyQuarantined };
+  }
+
+  async release(ref: ImageRef) {
+    const img = this.images.get(imageKey(ref));
+    this.calls.push({ op: "release", image: imageKey(ref) });
+    const wasQuarantined = img?.quarantined ?? false;
+    if (img) img.quarantined = false;
+    return { wasQuarantined };
+  }
+}

@@ -1,0 +1,209 @@
+import picomatch from "picomatch";
+import { z } from "zod";
+import { parseDuration } from "./duration.ts";
+import { GATE_SEVERITIES, SEVERITIES } from "./severity.ts";
+
+/**
+ * The shape of `registry-guard.yaml`, as written by people. Every object is strict so a typo
+ * ("blokAt") is an error instead of a silently ignored setting; every setting is optional
+ * because `defaults` and each override only say what they change (policy-resolve.ts fills the
+ * rest from the built-in defaults). docs/policy.md is the prose version of this file.
+ */
+
+/** Object whose unknown keys are errors; the message names the fields that are allowed. */
+function strictObject<T extends z.core.$ZodLooseShape>(shape: T) {
+  const allowed = Object.keys(shape).join(", ");
+  return z.strictObject(shape, {
+    error: (issue) =>
+      issue.code === "unrecognized_keys"
+        ? `Unknown field ${issue.keys.map((k) => JSON.stringify(k)).join(", ")}; ${ALLOWED_PREFIX}${allowed}`
+        : issue.code === "invalid_type"
+          ? expected(`a mapping with fields ${allowed}`)(issue)
+          : undefined,
+  });
+}
+
+/** Type error text that tells a missing field apart from a wrong value. */
+function expected(what: string) {
+  return (issue: { input?: unknown }) =>
+    issue.input === undefined
+      ? `required: ${what}`
+      : `expected ${what}, got ${issue.input === null ? "an empty value" : describeValue(issue.input)}`;
+}
+
+function describeValue(value: unknown): string {
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "a mapping";
+  return `${typeof value} ${JSON.stringify(value)}`;
+}
+
+/** policy-load.ts splits an unknown-keys issue per key and reuses the text after this. */
+export const ALLOWED_PREFIX = "allowed fields: ";
+
+const glob = z
+  .string({ error: expected("a glob string such as prod/** or team-a/*") })
+  .superRefine((value, ctx) => {
+    if (value.trim() === "") {
+      ctx.addIssue({ code: "custom", message: "a glob must not be empty" });
+    } else if (value.trim() !== value) {
+      ctx.addIssue({
+        code: "custom",
+        message: `glob ${JSON.stringify(value)} has leading or trailing spaces`,
+      });
+    } else {
+      try {
+        picomatch.makeRe(value, { dot: true });
+      } catch (error) {
+        ctx.addIssue({
+          code: "custom",
+          message: `glob ${JSON.stringify(value)} is not valid: ${(error as Error).message}`,
+        });
+      }
+    }
+  });
+
+const globList = z
+  .array(glob, { error: expected("a list of glob strings") })
+  .min(1, "the list is empty; omit the field instead to mean every repository");
+
+const duration = z
+  .string({ error: expected("a duration string such as 90s, 30m, 2h or 1d") })
+  .superRefine((value, ctx) => {
+    try {
+      parseDuration(value);
+    } catch (error) {
+      ctx.addIssue({ code: "custom", message: (error as Error).message });
+    }
+  })
+  .meta({ pattern: "^(\\d+d)?(\\d+h)?(\\d+m)?(\\d+s)?$", examples: ["90s", "30m", "2h", "1d"] });
+
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
+
+/** True for a calendar date that exists (no 2026-02-30) in either accepted form. */
+export function isExpiryInstant(value: string): boolean {
+  const parts = DATE.exec(value) ?? DATE_TIME.exec(value);
+  if (!parts) return false;
+  const [year, month, day] = [Number(parts[1]), Number(parts[2]), Number(parts[3])];
+  const calendar = new Date(Date.UTC(year, month - 1, day));
+  const real =
+    calendar.getUTCFullYear() === year &&
+    calendar.getUTCMonth() === month - 1 &&
+    calendar.getUTCDate() === day;
+  return real && !Number.isNaN(Date.parse(value));
+}
+
+const expiry = z
+  .string({ error: expected("a date like 2026-12-31 or a date-time like 2026-12-31T18:00:00Z") })
+  .refine(isExpiryInstant, {
+    error: (issue) =>
+      `${JSON.stringify(issue.input)} is not a real date (YYYY-MM-DD) or date-time with a zone (YYYY-MM-DDThh:mm:ssZ or ±hh:mm)`,
+  });
+
+const SEVERITY_LIST = GATE_SEVERITIES.join(", ");
+
+export const gateSettingsSchema = strictObject({
+  blockAt: z
+    .enum(GATE_SEVERITIES)
+    .nullable()
+    .optional()
+    .describe(
+      `Block when a counted finding is at or above this severity (${SEVERITY_LIST}). null turns the threshold off; allowed only next to a non-empty maxCounts.`,
+    ),
+  maxCounts: strictObject(
+    Object.fromEntries(SEVERITIES.map((s) => [s, z.number().int().min(0).optional()])) as Record<
+      (typeof SEVERITIES)[number],
+      z.ZodOptional<z.ZodNumber>
+    >,
+  )
+    .optional()
+    .describe("Block when a severity's counted findings exceed its maximum. Merged key by key."),
+  ignoreUnfixed: z.boolean().optional().describe("Findings without a fixed version do not count."),
+  minScore: z
+    .number()
+    .min(0)
+    .max(10)
+    .optional()
+    .describe("Findings with a known score below this do not count (0 to 10)."),
+  requireScan: z
+    .boolean()
+    .optional()
+    .describe("An image still unscanned scanTimeout after its push fails the gate."),
+  scanTimeout: duration.optional().describe("How long to wait for a scan: 90s, 30m, 2h, 1d."),
+  onFail: z
+    .enum(["alert", "quarantine"])
+    .optional()
+    .describe("What a failed gate does: alert only, or quarantine the image and alert."),
+}).superRefine((gate, ctx) => {
+  // Keeps "at least one of blockAt/maxCounts is effective" true after any merge: maxCounts keys
+  // can only be added by later overrides, never removed.
+  if (gate.blockAt === null && Object.keys(gate.maxCounts ?? {}).length === 0) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["blockAt"],
+      message:
+        "blockAt: null turns the severity threshold off, so this gate must also set maxCounts with at least one severity",
+    });
+  }
+});
+
+export const auditSettingsSchema = strictObject({
+  retentionDays: z
+    .number()
+    .int()
+    .min(1)
+    .optional()
+    .describe("How many days audit records are kept."),
+});
+
+export const repositoryRuleSchema = strictObject({
+  match: z
+    .union([glob, globList], { error: expected("a glob string or a list of glob strings") })
+    .describe("Repository name glob(s); the rule applies when any of them matches."),
+  gate: gateSettingsSchema.optional(),
+  audit: auditSettingsSchema.optional(),
+});
+
+export const allowlistEntrySchema = strictObject({
+  id: z
+    .string({ error: expected("a CVE or advisory id such as CVE-2023-44487") })
+    .trim()
+    .min(1, "the id must not be empty")
+    .describe("CVE or advisory id; matched case-insensitively."),
+  reason: z
+    .string({ error: expected("a sentence saying why this finding is accepted") })
+    .trim()
+    .min(1, "say why this finding is accepted")
+    .describe("Why the finding is accepted; recorded with every decision it affects."),
+  expires: expiry.describe(
+    "Date (start of that day, UTC) or date-time with a zone; the entry stops applying at that instant.",
+  ),
+  repositories: globList
+    .optional()
+    .describe("Repository globs the entry applies to; omit for every repository."),
+});
+
+export const policyDocumentSchema = strictObject({
+  version: z
+    .literal(1, { error: expected("the format version 1 (write version: 1)") })
+    .describe("Policy file format version. Always 1."),
+  defaults: strictObject({
+    gate: gateSettingsSchema.optional(),
+    audit: auditSettingsSchema.optional(),
+  })
+    .optional()
+    .describe("Settings for every repository, before overrides."),
+  repositories: z
+    .array(repositoryRuleSchema)
+    .optional()
+    .describe("Ordered overrides; every matching rule applies, later ones win."),
+  allowlist: z
+    .array(allowlistEntrySchema)
+    .optional()
+    .describe("Accepted findings, each with a reason and an expiry."),
+});
+
+export type PolicyDocument = z.output<typeof policyDocumentSchema>;
+export type GateSettings = z.output<typeof gateSettingsSchema>;
+export type AuditSettings = z.output<typeof auditSettingsSchema>;
+export type RepositoryRule = z.output<typeof repositoryRuleSchema>;
