@@ -1,26 +1,6 @@
 import type { ImageRef } from "../../domain/image.ts";
 
-/**
- * The manifest bytes the registry served hash to a different digest than the one we were asked
- * about. Never act on such an image: something between the event and the registry is lying.
- */
-export class DigestMismatchError extends Error {
-  readonly code = "DIGEST_MISMATCH";
-  readonly repository: string;
-  readonly expected: string;
-  readonly computed: string;
-
-  constructor(ref: Pick<ImageRef, "repository" | "digest">, computed: string) {
-    super(
-      `manifest of ${ref.repository}@${ref.digest} hashes to ${computed}: the registry served ` +
-        "different bytes than the digest names; nothing was changed, investigate before retrying",
-    );
-    this.name = "DigestMismatchError";
-    this.repository = ref.repository;
-    this.expected = ref.digest;
-    this.computed = computed;
-  }
-}
+export { DigestMismatchError } from "../../domain/digest-mismatch-error.ts";
 
 export const ECR_REGISTRY_ERROR_CODES = [
   /** An ECR call failed (after the SDK's retries): permissions, KMS, a service fault … */

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { DigestMismatchError } from "../../domain/digest-mismatch-error.ts";
 import type { ScanResult } from "../../domain/finding.ts";
 import type { ImageRef, RegistryKind } from "../../domain/image.ts";
 import { imageKey } from "../../domain/image.ts";
@@ -11,10 +12,6 @@ interface StoredImage {
   manifest?: string;
   pushedAt?: string;
   quarantined: boolean;
-}
-
-export class DigestMismatchInMemoryError extends Error {
-  readonly code = "DIGEST_MISMATCH";
 }
 
 /**
@@ -44,11 +41,7 @@ export class MemoryRegistry implements Registry {
     if (!img) return null;
     if (img.manifest !== undefined) {
       const computed = `sha256:${createHash("sha256").update(img.manifest).digest("hex")}`;
-      if (computed !== ref.digest) {
-        throw new DigestMismatchInMemoryError(
-          `digest ${ref.digest} does not match manifest bytes (${computed})`,
-        );
-      }
+      if (computed !== ref.digest) throw new DigestMismatchError(ref, computed);
     }
     return {
       ref: { ...img.ref, tags: [...img.ref.tags] },
