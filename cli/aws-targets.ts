@@ -5,52 +5,38 @@ import { DynamoDbAuditLog } from "../shared/adapters/dynamodb/dynamodb-audit-log
 import { awsClientConfig } from "../shared/adapters/retry-config.ts";
 import { SnsAlerts } from "../shared/adapters/sns/sns-alerts.ts";
 import type { Clock } from "../shared/ports.ts";
-import { CliUsageError } from "./cli-error.ts";
+import type { AuditTableSettings, TopicSettings } from "./aws-settings.ts";
 
-export interface AuditTableOptions {
-  table?: string;
-  endpointDynamodb?: string;
-}
-
-/** The audit table named by --table or REGISTRY_GUARD_TABLE, optionally at a local endpoint. */
-export function auditTable(
-  opts: AuditTableOptions,
-  env: NodeJS.ProcessEnv,
+/**
+ * The audit store for checked settings (aws-settings.ts). Creating clients sends nothing.
+ * `retentionDays` must be the deployed policy's (resolvePolicy(policy, "*")), as the Lambdas
+ * use: records of one chain must expire in the order they were written.
+ */
+export function auditLog(
+  settings: AuditTableSettings,
+  retentionDays: number,
   clock: Clock = () => new Date(),
-) {
-  const tableName = opts.table ?? env.REGISTRY_GUARD_TABLE;
-  if (!tableName) {
-    throw new CliUsageError(
-      "CLI_TABLE",
-      "no audit table: pass --table NAME or set REGISTRY_GUARD_TABLE (see `npx sst deploy` outputs)",
-    );
-  }
-  const endpoint = opts.endpointDynamodb ?? env.REGISTRY_GUARD_DYNAMODB_ENDPOINT;
-  const client = new DynamoDBClient({ ...awsClientConfig(), ...(endpoint ? { endpoint } : {}) });
+): DynamoDbAuditLog {
+  const client = new DynamoDBClient({
+    ...awsClientConfig(settings.region ? { region: settings.region } : {}),
+    ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
+  });
   return new DynamoDbAuditLog({
     client: DynamoDBDocumentClient.from(client, {
       marshallOptions: { removeUndefinedValues: true },
     }),
-    tableName,
+    tableName: settings.tableName,
     clock,
-    retentionDays: Number(env.REGISTRY_GUARD_RETENTION_DAYS ?? 400),
+    retentionDays,
   });
 }
 
-/** Audit table and alerts topic for commands that write (replay without --dry-run, release). */
-export function awsTargets(
-  opts: AuditTableOptions & { topicArn?: string },
-  env: NodeJS.ProcessEnv,
-) {
-  const topicArn = opts.topicArn ?? env.REGISTRY_GUARD_TOPIC_ARN;
-  if (!topicArn) {
-    throw new CliUsageError(
-      "CLI_TOPIC",
-      "no alerts topic: pass --topic-arn ARN or set REGISTRY_GUARD_TOPIC_ARN",
-    );
-  }
-  return {
-    audit: auditTable(opts, env),
-    alerts: new SnsAlerts(new SNSClient(awsClientConfig()), topicArn),
-  };
+export function snsAlerts(settings: TopicSettings): SnsAlerts {
+  return new SnsAlerts(
+    new SNSClient(awsClientConfig({ region: settings.region })),
+    settings.topicArn,
+  );
 }
+
+/** For commands that only read the trail: the store wants a retention, and none is written. */
+export const READ_ONLY_RETENTION_DAYS = 400;

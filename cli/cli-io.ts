@@ -14,3 +14,34 @@ export const processIo: CliIo = {
   },
   env: process.env,
 };
+
+export interface CapturedIo {
+  io: CliIo;
+  /** Everything written to stdout, one entry per write. */
+  stdout: string[];
+  stderr: string[];
+  /** The last exit code set; undefined when no command ended. */
+  readonly exitCode: number | undefined;
+}
+
+/** A CliIo that keeps what commands write, for tests and for embedding the CLI. */
+export function captureIo(env: NodeJS.ProcessEnv = {}): CapturedIo {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  let code: number | undefined;
+  return {
+    io: {
+      out: (t) => stdout.push(t),
+      err: (t) => stderr.push(t),
+      exit: (c) => {
+        code = c;
+      },
+      env,
+    },
+    stdout,
+    stderr,
+    get exitCode() {
+      return code;
+    },
+  };
+}

@@ -1,19 +1,21 @@
 import { Command, CommanderError } from "commander";
-import { PolicyError } from "../shared/domain/policy-load.ts";
-import { EventParseError } from "../shared/events/event-parse-error.ts";
-import { FindingsFormatError } from "../shared/findings/parse-findings-document.ts";
-import { ReleaseError } from "../shared/pipeline/release-image.ts";
-import { CliUsageError, EXIT } from "./cli-error.ts";
+import { EXIT, isBadInput } from "./cli-error.ts";
 import type { CliIo } from "./cli-io.ts";
+import { auditCommand } from "./commands/audit-command.ts";
 import { gateCommand } from "./commands/gate-command.ts";
 import { policyCommand } from "./commands/policy-command.ts";
+import { releaseImageCommand } from "./commands/release-command.ts";
 import { replayCommand } from "./commands/replay-command.ts";
+import { helpAfter } from "./help-text.ts";
 
-/** Errors that mean "your input is wrong": exit 2, one clear message, nothing changed. */
-const BAD_INPUT = [CliUsageError, PolicyError, FindingsFormatError, EventParseError, ReleaseError];
+/**
+ * The command tree. Only commander and the command definitions load here: each action imports
+ * its implementation (and with it the AWS SDK, zod, the pipeline) when it runs, so `--help` and
+ * a mistyped option answer at once.
+ */
 
 /** Exit status when the command could not complete (AWS unreachable, registry error …). */
-export const EXIT_ERROR = 3;
+export const EXIT_ERROR = EXIT.error;
 
 export function buildProgram(io: CliIo): Command {
   const program = new Command("registry-guard")
@@ -24,10 +26,25 @@ export function buildProgram(io: CliIo): Command {
     .configureOutput({
       writeOut: (s) => io.out(s.trimEnd()),
       writeErr: (s) => io.err(s.trimEnd()),
-    });
+    })
+    .addHelpText(
+      "after",
+      helpAfter(
+        [
+          "registry-guard gate --policy registry-guard.yaml --repository team-a/api --findings trivy.json",
+          "registry-guard policy validate registry-guard.yaml",
+          'registry-guard release prod/api@sha256:<digest> --reason "SEC-123: not reachable"',
+          "registry-guard audit verify",
+          "registry-guard help release",
+        ],
+        "0 ok, 1 the check failed (gate, policy, audit), 2 bad input, 3 could not complete.\nJSON output and exit codes: docs/cli.md",
+      ),
+    );
   gateCommand(program, io);
   policyCommand(program, io);
   replayCommand(program, io);
+  releaseImageCommand(program, io);
+  auditCommand(program, io);
   return program;
 }
 
@@ -40,12 +57,12 @@ export async function runCli(program: Command, argv: string[], io: CliIo): Promi
       io.exit(err.exitCode === 0 ? EXIT.ok : EXIT.badInput);
       return;
     }
-    if (BAD_INPUT.some((cls) => err instanceof cls)) {
+    if (isBadInput(err)) {
       io.err(`registry-guard: ${(err as Error).message}`);
       io.exit(EXIT.badInput);
       return;
     }
-    io.err(`registry-guard: ${(err as Error).message ?? String(err)}`);
-    io.exit(EXIT_ERROR);
+    io.err(`registry-guard: ${err instanceof Error ? err.message : String(err)}`);
+    io.exit(EXIT.error);
   }
 }

@@ -24,15 +24,22 @@ export function readJsonFile(path: string, flag: string): unknown {
   }
 }
 
-/** `--now` must be an ISO 8601 instant; defaults to the real clock. */
-export function parseNow(value: string | undefined): Date {
-  if (value === undefined) return new Date();
+/** A date, or a date and time with its UTC offset: a time without one would be read as local. */
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2}))?$/;
+
+/** A time option (`--now`, `--from` …) must be an ISO 8601 instant; a date means 00:00 UTC. */
+export function parseTime(value: string, flag: string): Date {
   const t = Date.parse(value);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(t)) {
+  if (!ISO_INSTANT.test(value) || Number.isNaN(t)) {
     throw new CliUsageError(
-      "CLI_NOW",
-      `--now ${value}: expected an ISO 8601 time such as 2026-11-27T12:00:00Z`,
+      "CLI_TIME",
+      `${flag} ${value}: expected an ISO 8601 date or time with a UTC offset, such as 2026-11-27 or 2026-11-27T12:00:00Z`,
     );
   }
   return new Date(t);
+}
+
+/** `--now` defaults to the real clock. */
+export function parseNow(value: string | undefined): Date {
+  return value === undefined ? new Date() : parseTime(value, "--now");
 }

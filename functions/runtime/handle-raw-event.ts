@@ -26,7 +26,12 @@ export async function handleRawEvent(
     event = parseRegistryEvent(raw);
   } catch (err) {
     if (!(err instanceof EventParseError)) throw err;
-    deps.log.error("rejected event", { code: err.code, reason: err.message });
+    deps.log.error("rejected event", {
+      code: err.code,
+      reason: err.message,
+      ...(err.eventType ? { eventType: err.eventType } : {}),
+      ...(err.path ? { path: err.path } : {}),
+    });
     metrics.addMetric("InvalidEvent", MetricUnit.Count, 1);
     return { status: "rejected", code: err.code, message: err.message };
   }

@@ -16,9 +16,24 @@ export const TEXT_MAX_BYTES = 16 * 1024;
 const FINDINGS_PER_REASON = 10;
 const ALLOWLIST_ENTRIES = 10;
 
-/** The command that releases an image after review (see `registry-guard release --help`). */
+/**
+ * The command that releases an image after review, ready to paste (`registry-guard release
+ * --help`): ECR images by REPOSITORY@DIGEST with the registry id and, when known, the region;
+ * other registries by image key. Words are shell-quoted when they need it, since the repository
+ * comes from an event.
+ */
 export function releaseCommand(image: ImageRef): string {
-  return `registry-guard release ${imageKey(image)} --reason "<why it is safe>"`;
+  const word = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`);
+  const target =
+    image.registry === "ecr"
+      ? [
+          `${image.repository}@${image.digest}`,
+          "--registry-id",
+          image.registryId,
+          ...(image.region ? ["--region", image.region] : []),
+        ]
+      : [imageKey(image)];
+  return `registry-guard release ${target.map(word).join(" ")} --reason "<why it is safe>"`;
 }
 
 export interface GateTextInput {

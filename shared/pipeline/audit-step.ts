@@ -60,9 +60,11 @@ export async function recordStep(
 }
 
 /**
- * Runs a side effect at most once per event: skipped when its audit record exists. The record
- * is written after the effect, so a crash in between repeats the effect on redelivery; every
- * effect we run this way is idempotent (quarantine) or tolerable twice (an alert).
+ * Runs a side effect at most once per event: skipped when its audit record exists (the step then
+ * carries that record's detail). The record is written after the effect, so a crash in between
+ * repeats the effect on redelivery; every effect we run this way is idempotent (quarantine,
+ * release) or tolerable twice (an alert). Overlapping deliveries are kept apart before this is
+ * reached: only the owner of a decision runs its effects (see in-flight.ts).
  */
 export async function oncePerEvent(
   audit: AuditLog,
@@ -72,6 +74,8 @@ export async function oncePerEvent(
   effect: () => Promise<StepFields>,
 ): Promise<PipelineStep> {
   const existing = await audit.find(imageKey(image), ctx.eventId, action);
-  if (existing) return { action, status: "duplicate" };
+  if (existing) {
+    return { action, status: "duplicate", ...(existing.detail ? { detail: existing.detail } : {}) };
+  }
   return recordStep(audit, ctx, image, action, await effect());
 }

@@ -1,5 +1,6 @@
-import { MemoryAuditLog } from "../adapters/memory/memory-audit-log.ts";
+import { OverlayAuditLog } from "../adapters/memory/overlay-audit-log.ts";
 import type { ImageRef } from "../domain/image.ts";
+import { imageKey } from "../domain/image.ts";
 import type { Alert, Alerts, Registry } from "../ports.ts";
 import type { PipelineDeps } from "./pipeline-deps.ts";
 
@@ -10,27 +11,43 @@ export type PlannedEffect =
 
 /**
  * Wraps real dependencies so the real pipeline runs but changes nothing: registry reads pass
- * through, quarantine/release and alerts are captured as a plan, audit records go to memory.
- * The dry run therefore makes exactly the decisions the real run would.
+ * through, quarantine/release and alerts are captured as a plan, audit records go to memory on
+ * top of the real trail (read, never written). The dry run therefore makes exactly the
+ * decisions the real run would, including "nothing to do" for an event already handled.
+ * Planned quarantines and releases are remembered, so later steps of the same dry run see the
+ * image as the real run would have left it.
  */
 export function dryRunDeps(deps: PipelineDeps): {
   deps: PipelineDeps;
   planned: PlannedEffect[];
-  audit: MemoryAuditLog;
+  audit: OverlayAuditLog;
 } {
   const planned: PlannedEffect[] = [];
   const real = deps.registry;
+  /** imageKey → quarantined, as the planned effects leave it. */
+  const plannedState = new Map<string, boolean>();
+  const quarantinedNow = async (ref: ImageRef): Promise<boolean> =>
+    plannedState.get(imageKey(ref)) ?? (await real.resolveImage(ref))?.quarantined ?? false;
+
   const registry: Registry = {
     kind: real.kind,
-    resolveImage: (ref) => real.resolveImage(ref),
+    resolveImage: async (ref) => {
+      const resolved = await real.resolveImage(ref);
+      const state = plannedState.get(imageKey(ref));
+      return resolved && state !== undefined ? { ...resolved, quarantined: state } : resolved;
+    },
     getScanResult: (ref) => real.getScanResult(ref),
     quarantine: async (image) => {
+      const alreadyQuarantined = await quarantinedNow(image);
       planned.push({ effect: "quarantine", image });
-      return { alreadyQuarantined: false };
+      plannedState.set(imageKey(image), true);
+      return { alreadyQuarantined };
     },
     release: async (image) => {
+      const wasQuarantined = await quarantinedNow(image);
       planned.push({ effect: "release", image });
-      return { wasQuarantined: true };
+      plannedState.set(imageKey(image), false);
+      return { wasQuarantined };
     },
   };
   const alerts: Alerts = {
@@ -39,6 +56,6 @@ export function dryRunDeps(deps: PipelineDeps): {
       return {};
     },
   };
-  const audit = new MemoryAuditLog({ clock: deps.clock });
+  const audit = new OverlayAuditLog(deps.audit, { clock: deps.clock });
   return { deps: { ...deps, registry, alerts, audit }, planned, audit };
 }

@@ -56,6 +56,9 @@ export async function handleEvent(
       });
       return recorded(image, step);
     }
+    // Deletions, CloudTrail push records and referrers are only recorded, never acted on, so
+    // they are filed under the digest the event names: a deleted image has no manifest left to
+    // hash, and a wrong digest here can cause no action, only a record nobody's chain expects.
     case "image-deleted":
       return recorded(
         event.image,

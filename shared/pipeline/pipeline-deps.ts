@@ -1,5 +1,6 @@
 import type { LoadedPolicy } from "../domain/policy-load.ts";
 import type { Alerts, AuditLog, Clock, Log, Registry } from "../ports.ts";
+import type { InFlightOptions } from "./in-flight.ts";
 
 /** Everything a use case needs, plugged in by the entry point (Lambda, CLI, local runtime). */
 export interface PipelineDeps {
@@ -9,4 +10,6 @@ export interface PipelineDeps {
   policy: LoadedPolicy;
   clock: Clock;
   log: Log;
+  /** How overlapping deliveries of one event share its decision (defaults in in-flight.ts). */
+  inFlight?: Partial<InFlightOptions>;
 }

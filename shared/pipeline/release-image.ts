@@ -2,12 +2,12 @@ import { randomUUID } from "node:crypto";
 import { buildReleaseAlert } from "../domain/alert-message.ts";
 import type { ImageRef } from "../domain/image.ts";
 import { imageKey } from "../domain/image.ts";
-import { recordStep } from "./audit-step.ts";
+import { oncePerEvent } from "./audit-step.ts";
 import type { PipelineDeps } from "./pipeline-deps.ts";
 import type { PipelineOutcome } from "./pipeline-outcome.ts";
 
 export class ReleaseError extends Error {
-  readonly code: "RELEASE_NO_REASON" | "RELEASE_NOT_FOUND";
+  readonly code: "RELEASE_NO_REASON" | "RELEASE_NO_PRINCIPAL" | "RELEASE_NOT_FOUND";
   constructor(code: ReleaseError["code"], message: string) {
     super(message);
     this.name = "ReleaseError";
@@ -36,6 +36,13 @@ export async function releaseImage(
       "a release needs --reason explaining the review (at least 3 characters)",
     );
   }
+  // An unattributed release would leave the audit trail unable to say who lifted the block.
+  if (!req.principal.trim()) {
+    throw new ReleaseError(
+      "RELEASE_NO_PRINCIPAL",
+      "a release must name who performs it (an IAM ARN or user); none was given",
+    );
+  }
   const resolved = await deps.registry.resolveImage(req.image);
   if (!resolved) {
     throw new ReleaseError(
@@ -49,26 +56,25 @@ export async function releaseImage(
     eventType: "release",
     principal: req.principal,
   };
-  const { wasQuarantined } = await deps.registry.release(image);
-  const steps = [
-    await recordStep(deps.audit, ctx, image, "released", {
-      reasons: [reason],
-      detail: { wasQuarantined },
-    }),
-  ];
-  const alert = buildReleaseAlert({
-    image,
-    reason,
-    principal: req.principal,
-    eventId: ctx.eventId,
-    wasQuarantined,
+  // Both steps run once per event id: a retried release (same eventId) completes what failed
+  // and neither restores nor alerts twice.
+  const released = await oncePerEvent(deps.audit, ctx, image, "released", async () => {
+    const { wasQuarantined } = await deps.registry.release(image);
+    return { reasons: [reason], detail: { wasQuarantined } };
   });
-  const { messageId } = await deps.alerts.publish(alert);
-  steps.push(
-    await recordStep(deps.audit, ctx, image, "alert-sent", {
-      detail: { subject: alert.subject, ...(messageId ? { messageId } : {}) },
-    }),
-  );
+  const wasQuarantined = released.detail?.wasQuarantined === true;
+  const alerted = await oncePerEvent(deps.audit, ctx, image, "alert-sent", async () => {
+    const alert = buildReleaseAlert({
+      image,
+      reason,
+      principal: req.principal,
+      eventId: ctx.eventId,
+      wasQuarantined,
+    });
+    const { messageId } = await deps.alerts.publish(alert);
+    return { detail: { subject: alert.subject, ...(messageId ? { messageId } : {}) } };
+  });
+  const steps = [released, alerted];
   return {
     eventId: ctx.eventId,
     kind: "release",

@@ -122,7 +122,9 @@ describe("buildGateAlert", () => {
       'CVE-2023-9999 (expires 2099-01-01): "not reachable: the parser is never used"',
     );
     expect(text).toMatch(/EXPIRED allowlist entries[\s\S]*CVE-2022-1111 \(expires 2024-01-31\)/);
-    expect(text).toContain(`registry-guard release ecr:123456789012/team-a/api@${DIGEST} --reason`);
+    expect(text).toContain(
+      `registry-guard release team-a/api@${DIGEST} --registry-id 123456789012 --region eu-west-1 --reason`,
+    );
     expect(text).toContain("arn:aws:iam::123456789012:role/ci-deployer");
     expect(text).toContain("ignored: 2 without a fix, 1 below minScore");
   });

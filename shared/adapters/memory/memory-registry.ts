@@ -32,6 +32,18 @@ export class MemoryRegistry implements Registry {
     this.images.set(imageKey(ref), { ref, scan, quarantined: false, ...opts });
   }
 
+  /** A new scan of the image completed with these results (a rescan, or a scan finishing). */
+  setScan(ref: ImageRef, scan: ScanResult): void {
+    const img = this.images.get(imageKey(ref));
+    if (!img) throw new Error(`no image ${imageKey(ref)} in the memory registry; add it first`);
+    img.scan = scan;
+  }
+
+  /** The image was deleted from the registry. */
+  remove(ref: ImageRef): boolean {
+    return this.images.delete(imageKey(ref));
+  }
+
   isQuarantined(ref: ImageRef): boolean {
     return this.images.get(imageKey(ref))?.quarantined ?? false;
   }
