@@ -17,6 +17,11 @@ export function fmt(n: number, digits = 2): string {
   return n.toFixed(digits);
 }
 
+/** With an explicit sign: "+3.2", "-0.4". */
+export function signed(n: number, digits = 1): string {
+  return `${n >= 0 ? "+" : ""}${n.toFixed(digits)}`;
+}
+
 export function heading(title: string): void {
   process.stdout.write(`\n== ${title}\n`);
 }

@@ -16,6 +16,7 @@ import {
   median,
   minimum,
   note,
+  signed,
   table,
 } from "./bench-util.ts";
 import {
@@ -71,7 +72,7 @@ async function probes(): Promise<Figure[]> {
       PROBES[name] ?? "baseline",
       kib(bundle.bytes),
       `${fmt(median(s), 1)} (${fmt(minimum(s), 1)})`,
-      name === "empty handler" ? "" : `+${fmt(med, 1)} (+${fmt(min, 1)})`,
+      name === "empty handler" ? "" : `${signed(med)} (${signed(min)})`,
     ];
   });
   process.stdout.write(
@@ -86,7 +87,7 @@ async function probes(): Promise<Figure[]> {
   return Object.keys(PROBES).map((name) => ({
     bench: "init",
     metric: `probe ${name}`,
-    value: `+${fmt(added[name] ?? 0, 1)} ms`,
+    value: `${signed(added[name] ?? 0)} ms`,
   }));
 }
 

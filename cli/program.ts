@@ -14,9 +14,6 @@ import { helpAfter } from "./help-text.ts";
  * a mistyped option answer at once.
  */
 
-/** Exit status when the command could not complete (AWS unreachable, registry error …). */
-export const EXIT_ERROR = EXIT.error;
-
 export function buildProgram(io: CliIo): Command {
   const program = new Command("registry-guard")
     .description("Security gates, quarantine and an audit trail for container registries")
