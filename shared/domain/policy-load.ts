@@ -9,7 +9,7 @@ import {
   type Pair,
   parseDocument,
 } from "yaml";
-import type { z } from "zod";
+import type * as z from "zod";
 import { ALLOWED_PREFIX, type PolicyDocument, policyDocumentSchema } from "./policy-schema.ts";
 
 /**

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { IgnoredEvent, PushRecorded } from "../domain/registry-event.ts";
 import {
   awsAccountId,

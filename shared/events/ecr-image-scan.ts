@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { ScanCompleted } from "../domain/registry-event.ts";
 import { awsEvent, digest, ecrRepositoryName, imageTag, severityCounts } from "./field-schemas.ts";
 import { validateEvent } from "./validate-event.ts";

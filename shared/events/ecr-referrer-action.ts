@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { IgnoredEvent, ReferrerPushed } from "../domain/registry-event.ts";
 import { awsEvent, digest, ecrRepositoryName, mediaType } from "./field-schemas.ts";
 import { ignored, quoteShort } from "./ignored-event.ts";

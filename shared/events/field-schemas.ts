@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { DIGEST_RE } from "../domain/image.ts";
 import type { EventParseErrorCode } from "./event-parse-error.ts";
 

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { IgnoredEvent, ScanCompleted } from "../domain/registry-event.ts";
 import { parseEcrRepositoryArn } from "./ecr-repository-arn.ts";
 import { awsEvent, digest, eventId, imageTag, isoTime, severityCounts } from "./field-schemas.ts";

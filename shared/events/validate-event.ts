@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type * as z from "zod";
 import {
   EVENT_PARSE_ERROR_CODES,
   EventParseError,

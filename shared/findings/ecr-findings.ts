@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { Finding, ScanResult, ScanStatus } from "../domain/finding.ts";
 import { normalizeSeverity } from "../domain/severity.ts";
 import { bestScore, usableScore } from "./best-score.ts";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { Finding, ScanResult } from "../domain/finding.ts";
 import { normalizeSeverity } from "../domain/severity.ts";
 import { bestScore } from "./best-score.ts";

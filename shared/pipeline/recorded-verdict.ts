@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { AuditRecord } from "../domain/audit-record.ts";
 import type { Finding } from "../domain/finding.ts";
 import type { GatePolicy } from "../domain/policy.ts";
