@@ -40,7 +40,8 @@ export interface ReferrerPushed extends EventBase {
   kind: "referrer-pushed";
   /** The referrer (signature, attestation, SBOM) itself. */
   image: ImageRef;
-  subjectDigest: string;
+  /** Absent when the event does not name it (ECR sends the referrer's own digest only). */
+  subjectDigest?: string;
   artifactType?: string;
 }
 

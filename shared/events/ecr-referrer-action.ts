@@ -33,10 +33,10 @@ const full = awsEvent(
 /**
  * ECR's action on a referrer (signature, attestation, SBOM). AWS documents this event with the
  * same detail as ECR Image Action: the digest is the referrer's own, and no subject digest is
- * carried. A PUSH becomes referrer-pushed only when the subject can be known without fetching
- * anything, i.e. from a cosign-style tag (`sha256-<hex>.sig`); otherwise it is ignored with that
- * reason (the subject is read from the referrer's manifest when signatures are verified).
- * Storage-class changes and deletes are ignored.
+ * carried. A PUSH becomes referrer-pushed; its subject is known without fetching anything only
+ * from a cosign-style tag (`sha256-<hex>.sig`), otherwise `subjectDigest` is left out and the
+ * referrer is recorded on its own chain (its subject is read from the manifest when signatures
+ * are verified). Storage-class changes and deletes are ignored.
  */
 export function parseEcrReferrerAction(raw: unknown): ReferrerPushed | IgnoredEvent {
   const h = validateEvent(head, raw, detailType);
@@ -54,13 +54,6 @@ export function parseEcrReferrerAction(raw: unknown): ReferrerPushed | IgnoredEv
   const e = validateEvent(full, raw, detailType);
   const tag = e.detail["image-tag"];
   const subjectDigest = subjectDigestFromTag(tag);
-  if (!subjectDigest) {
-    return ignored(
-      e.id,
-      "ecr",
-      `ECR referrer push of ${e.detail["image-digest"]} does not name its subject digest`,
-    );
-  }
   const artifactType = e.detail["artifact-media-type"];
   return {
     kind: "referrer-pushed",
@@ -75,7 +68,7 @@ export function parseEcrReferrerAction(raw: unknown): ReferrerPushed | IgnoredEv
       digest: e.detail["image-digest"],
       tags: tag ? [tag] : [],
     },
-    subjectDigest,
+    ...(subjectDigest ? { subjectDigest } : {}),
     ...(artifactType ? { artifactType } : {}),
   };
 }

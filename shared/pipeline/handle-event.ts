@@ -74,12 +74,19 @@ export async function handleEvent(
         }),
       );
     case "referrer-pushed": {
-      // Recorded on the subject's chain: that is where a reviewer looks for its signatures.
-      const subject: ImageRef = { ...event.image, digest: event.subjectDigest, tags: [] };
+      // Recorded on the subject's chain, where a reviewer looks for its signatures; when the
+      // event does not name the subject, on the referrer's own chain.
+      const chain: ImageRef = event.subjectDigest
+        ? { ...event.image, digest: event.subjectDigest, tags: [] }
+        : event.image;
       return recorded(
-        subject,
-        await recordStep(deps.audit, ctx, subject, "referrer-recorded", {
-          detail: { referrerDigest: event.image.digest, artifactType: event.artifactType },
+        chain,
+        await recordStep(deps.audit, ctx, chain, "referrer-recorded", {
+          detail: {
+            referrerDigest: event.image.digest,
+            subjectDigest: event.subjectDigest ?? null,
+            artifactType: event.artifactType,
+          },
         }),
       );
     }

@@ -168,6 +168,7 @@ describe("on-image-push", () => {
     expect(records.map((r) => r.action)).toEqual(["referrer-recorded"]);
     expect(records[0]?.detail).toEqual({
       referrerDigest: referrer,
+      subjectDigest: subject,
       artifactType: "application/vnd.dev.cosign.simplesigning.v1+json",
     });
     // Nothing is recorded under the referrer's own digest.

@@ -188,14 +188,12 @@ describe("ECR Referrer Action", () => {
     });
   });
 
-  it("ignores a referrer push whose subject the event does not name", () => {
+  it("passes on a referrer push whose subject the event does not name, without a subject", () => {
     const ev = parseRegistryEvent(fixture("ecr-referrer-push-untagged.json"));
-    expect(ev).toEqual({
-      kind: "ignored",
-      eventId: "9a4c2e7b-1f3d-4b6a-8c5e-2d7f0b9a3c61",
-      source: "ecr",
-      reason: expect.stringContaining("does not name its subject"),
-    });
+    expect(ev.kind).toBe("referrer-pushed");
+    expect(ev.kind === "referrer-pushed" && ev.subjectDigest).toBeUndefined();
+    expect(ev.eventId).toBe("9a4c2e7b-1f3d-4b6a-8c5e-2d7f0b9a3c61");
+    expect(ev.kind === "referrer-pushed" && ev.image.digest).toMatch(/^sha256:[a-f0-9]{64}$/);
   });
 
   it("ignores the documented storage-class restore", () => {
