@@ -1,12 +1,13 @@
 import type * as z from "zod";
 
-export type FindingsFormat = "ecr" | "trivy" | "grype";
+export type FindingsFormat = "ecr" | "trivy" | "grype" | "harbor";
 
 /** What each format is, in words a user can act on. */
 export const FORMAT_NAMES: Record<FindingsFormat, string> = {
   ecr: "an ECR findings document (aws ecr describe-image-scan-findings --output json)",
   trivy: "a Trivy JSON report (trivy image --format json)",
   grype: "a Grype JSON document (grype <image> -o json)",
+  harbor: "a Harbor vulnerability report (GET …/artifacts/{digest}/additions/vulnerabilities)",
 };
 
 /** A findings document that is not what it claims to be, or not any format we read. */

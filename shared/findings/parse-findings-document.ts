@@ -7,6 +7,7 @@ import {
   FORMAT_NAMES,
 } from "./findings-format-error.ts";
 import { parseGrypeDocument } from "./grype-findings.ts";
+import { isHarborReport, parseHarborVulnerabilityReport } from "./harbor-findings.ts";
 import { parseTrivyReport } from "./trivy-findings.ts";
 
 export { type FindingsFormat, FindingsFormatError } from "./findings-format-error.ts";
@@ -17,6 +18,7 @@ const PARSERS: Record<FindingsFormat, (json: unknown) => ScanResult> = {
   ecr: parseEcrFindingsDocument,
   trivy: parseTrivyReport,
   grype: parseGrypeDocument,
+  harbor: parseHarborVulnerabilityReport,
 };
 
 function isObject(json: unknown): json is Record<string, unknown> {
@@ -25,13 +27,15 @@ function isObject(json: unknown): json is Record<string, unknown> {
 
 /**
  * Which format a document is, from the keys only each format has; undefined when none fits.
- * ECR: imageScanFindings / imageScanStatus; Trivy: SchemaVersion or Results; Grype: matches.
+ * ECR: imageScanFindings / imageScanStatus; Trivy: SchemaVersion or Results; Grype: matches;
+ * Harbor: a report keyed by its vulnerability-report media type (or a bare report).
  */
 export function detectFindingsFormat(json: unknown): FindingsFormat | undefined {
   if (!isObject(json)) return undefined;
   if ("imageScanFindings" in json || "imageScanStatus" in json) return "ecr";
   if ("SchemaVersion" in json || "Results" in json) return "trivy";
   if ("matches" in json) return "grype";
+  if (isHarborReport(json)) return "harbor";
   return undefined;
 }
 
@@ -50,7 +54,7 @@ export function parseFindingsDocument(json: unknown, format: FindingsFormatOptio
     ? " (a bare array is the pre-0.20 Trivy format: upgrade Trivy)"
     : "";
   throw new FindingsFormatError(
-    `Could not tell the findings format: expected ${Object.values(FORMAT_NAMES).join(", or ")}; found ${found}${hint}. Name the format (ecr, trivy or grype) instead of auto.`,
+    `Could not tell the findings format: expected ${Object.values(FORMAT_NAMES).join(", or ")}; found ${found}${hint}. Name the format (ecr, trivy, grype or harbor) instead of auto.`,
     undefined,
     found,
   );

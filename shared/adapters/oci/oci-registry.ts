@@ -19,6 +19,11 @@ export interface OciRegistryOptions extends OciClientOptions {
   /** Tags looked up per image (one HEAD each); see DEFAULT_MAX_TAG_LOOKUPS. */
   maxTagLookups?: number;
   log?: Log;
+  /**
+   * Where findings come from when the registry scans images itself (Harbor: HarborScanClient's
+   * getImageScanResult). Unset: scan reports attached to the image as OCI artifacts.
+   */
+  scanSource?: (ref: ImageRef) => Promise<ScanResult>;
 }
 
 /**
@@ -33,6 +38,7 @@ export class OciRegistry implements Registry {
   readonly client: OciClient;
   readonly quarantineRepositories: QuarantineRepositories;
   private readonly maxTagLookups: number;
+  private readonly scanSource?: (ref: ImageRef) => Promise<ScanResult>;
   private readonly log: Log | undefined;
 
   constructor(opts: OciRegistryOptions) {
@@ -42,6 +48,7 @@ export class OciRegistry implements Registry {
       this.client.registryId,
     );
     this.maxTagLookups = opts.maxTagLookups ?? DEFAULT_MAX_TAG_LOOKUPS;
+    if (opts.scanSource) this.scanSource = opts.scanSource;
     this.log = opts.log;
   }
 
@@ -86,7 +93,7 @@ export class OciRegistry implements Registry {
 
   async getScanResult(ref: ImageRef): Promise<ScanResult> {
     this.assertOurs(ref, "GetScanResult");
-    return readAttachedScan(this.client, ref);
+    return this.scanSource ? this.scanSource(ref) : readAttachedScan(this.client, ref);
   }
 
   /**
