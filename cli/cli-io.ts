@@ -4,6 +4,16 @@ export interface CliIo {
   err(text: string): void;
   exit(code: number): void;
   env: NodeJS.ProcessEnv;
+  /** All of standard input (`--registry-password-stdin`), read once when a command asks. */
+  readStdin(): Promise<string>;
+}
+
+async function readProcessStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) {
+    chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer));
+  }
+  return Buffer.concat(chunks).toString("utf8");
 }
 
 export const processIo: CliIo = {
@@ -13,6 +23,7 @@ export const processIo: CliIo = {
     process.exitCode = code;
   },
   env: process.env,
+  readStdin: readProcessStdin,
 };
 
 export interface CapturedIo {
@@ -25,7 +36,7 @@ export interface CapturedIo {
 }
 
 /** A CliIo that keeps what commands write, for tests and for embedding the CLI. */
-export function captureIo(env: NodeJS.ProcessEnv = {}): CapturedIo {
+export function captureIo(env: NodeJS.ProcessEnv = {}, stdin = ""): CapturedIo {
   const stdout: string[] = [];
   const stderr: string[] = [];
   let code: number | undefined;
@@ -37,6 +48,7 @@ export function captureIo(env: NodeJS.ProcessEnv = {}): CapturedIo {
         code = c;
       },
       env,
+      readStdin: async () => stdin,
     },
     stdout,
     stderr,

@@ -63,7 +63,7 @@ function checkEcrRepository(name: string, what: string): string {
   return name;
 }
 
-function checkDigest(digest: string, reference: string): string {
+export function checkDigest(digest: string, reference: string): string {
   if (!DIGEST_RE.test(digest)) {
     usage(
       "CLI_DIGEST",
@@ -84,14 +84,20 @@ function agree(flag: string, given: string | undefined, fromReference: string): 
   return fromReference;
 }
 
+const ECR_TAG_HINT = "a tag can move; look up its digest with `aws ecr describe-images`";
+
 /** Splits REPO@DIGEST, explaining the usual mistakes (a tag, no digest). */
-function splitAtDigest(reference: string, what: string): { repository: string; digest: string } {
+export function splitAtDigest(
+  reference: string,
+  what: string,
+  tagHint = ECR_TAG_HINT,
+): { repository: string; digest: string } {
   const at = reference.lastIndexOf("@");
   if (at < 0) {
     const tagged = /:[\w][\w.-]{0,127}$/.test(reference);
     usage(
       "CLI_REFERENCE",
-      `${what} ${reference}: name the image by digest, REPOSITORY@sha256:<64 hex>${tagged ? " (a tag can move; look up its digest with `aws ecr describe-images`)" : ""}`,
+      `${what} ${reference}: name the image by digest, REPOSITORY@sha256:<64 hex>${tagged ? ` (${tagHint})` : ""}`,
     );
   }
   return {
@@ -146,6 +152,13 @@ export function parseImageReference(
   }
 
   const { repository, digest } = splitAtDigest(reference, what);
+  const host = repository.split("/", 1)[0] as string;
+  if (repository.includes("/") && (host.includes(":") || host === "localhost")) {
+    usage(
+      "CLI_REFERENCE",
+      `${what} ${reference}: ${host} is a registry host, not part of an ECR repository name; name an OCI image with --registry <url> where the command takes it, or by its key oci:${host}/…@sha256:…`,
+    );
+  }
   return {
     registry: "ecr",
     ...(registryId !== undefined ? { registryId: checkRegistryId(registryId) } : {}),

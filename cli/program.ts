@@ -23,6 +23,7 @@ export function buildProgram(io: CliIo): Command {
     .configureOutput({
       writeOut: (s) => io.out(s.trimEnd()),
       writeErr: (s) => io.err(s.trimEnd()),
+      outputError: (s, write) => write(hideOptionValues(s)),
     })
     .addHelpText(
       "after",
@@ -43,6 +44,15 @@ export function buildProgram(io: CliIo): Command {
   releaseImageCommand(program, io);
   auditCommand(program, io);
   return program;
+}
+
+/**
+ * Commander quotes a mistyped `--option=value` whole; the value may be a secret (say,
+ * `--registry-pasword=…`), so an error shows the option's name only.
+ */
+export function hideOptionValues(message: string): string {
+  // Greedy to the line's last quote: the value itself may hold quotes.
+  return message.replace(/'(--?[\w-]+)=.*'/g, "'$1=…'");
 }
 
 export async function runCli(program: Command, argv: string[], io: CliIo): Promise<void> {

@@ -12,8 +12,9 @@ export interface CapturedRun {
 export async function runCaptured(
   args: readonly string[],
   env: NodeJS.ProcessEnv = {},
+  stdin = "",
 ): Promise<CapturedRun> {
-  const cap = captureIo(env);
+  const cap = captureIo(env, stdin);
   await runCli(buildProgram(cap.io), ["node", "registry-guard", ...args], cap.io);
   return { code: cap.exitCode, stdout: cap.stdout.join("\n"), stderr: cap.stderr.join("\n") };
 }

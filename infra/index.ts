@@ -7,16 +7,19 @@ import { parseRepositoryPrefixes } from "./data/event-patterns.ts";
 import { resolvePolicySource } from "./data/policy-source.ts";
 import { eventDeliveryQueuePolicy } from "./data/resource-policies.ts";
 import { isProtectedStage } from "./data/stage.ts";
+import { parseWebhookSettings } from "./data/webhook-settings.ts";
 import { deadLetterQueues } from "./dead-letter-queues.ts";
 import { eventRules } from "./event-rules.ts";
 import { functions } from "./functions.ts";
 import { deploymentLocation } from "./location.ts";
 import { scanTimeoutSchedule } from "./scan-timeout-schedule.ts";
+import { webhookReceiver } from "./webhook-receiver.ts";
 
 /**
  * Wires the stage. Deploy-time settings come from the environment (or .env):
  * POLICY_FILE (policy to bundle) and REGISTRY_GUARD_REPOSITORY_PREFIXES (comma-separated
- * repository name prefixes to watch; default all). See docs/deploy.md.
+ * repository name prefixes to watch; default all). See docs/deploy.md. The webhook receiver
+ * for an OCI registry exists only when REGISTRY_GUARD_OCI_REGISTRY_URL is set (docs/receiver.md).
  */
 export async function deploy() {
   const protect = isProtectedStage($app.stage);
@@ -26,6 +29,7 @@ export async function deploy() {
   const policySource = resolvePolicySource(process.env, (p) =>
     existsSync(join($cli.paths.root, p)),
   );
+  const webhookSettings = parseWebhookSettings(process.env);
 
   const location = deploymentLocation();
   const table = auditTable(protect);
@@ -58,6 +62,17 @@ export async function deploy() {
 
   alarms({ topicArn: topic.arn, deadLetters, functions: fns });
 
+  const receiver = webhookSettings
+    ? webhookReceiver({
+        settings: webhookSettings,
+        location,
+        table,
+        topic,
+        topicKey: key,
+        policySource,
+      })
+    : undefined;
+
   return {
     tableName: table.name,
     topicArn: topic.arn,
@@ -73,5 +88,15 @@ export async function deploy() {
       "scan-timeout-check": deadLetters.functions["scan-timeout-check"].url,
       eventDelivery: deadLetters.eventDelivery.url,
     },
+    ...(receiver
+      ? {
+          webhookReceiver: {
+            registry: receiver.registryHost,
+            function: receiver.function.name,
+            distributionUrl: $interpolate`${receiver.url}webhooks/distribution`,
+            harborUrl: $interpolate`${receiver.url}webhooks/harbor`,
+          },
+        }
+      : {}),
   };
 }

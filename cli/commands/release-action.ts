@@ -1,33 +1,30 @@
 import { existsSync } from "node:fs";
-import { ECRClient } from "@aws-sdk/client-ecr";
-import { EcrRegistry } from "../../shared/adapters/ecr/ecr-registry.ts";
-import { awsClientConfig } from "../../shared/adapters/retry-config.ts";
 import { type ImageRef, imageKey } from "../../shared/domain/image.ts";
 import { type LoadedPolicy, loadPolicy } from "../../shared/domain/policy-load.ts";
 import { resolvePolicy } from "../../shared/domain/policy-resolve.ts";
 import type { PipelineOutcome } from "../../shared/pipeline/pipeline-outcome.ts";
 import { releaseImage } from "../../shared/pipeline/release-image.ts";
-import { auditTableSettings, topicSettings } from "../aws-settings.ts";
+import { alertsTopic } from "../alerts-topic.ts";
+import { auditTableSettings } from "../aws-settings.ts";
 import { auditLog, snsAlerts } from "../aws-targets.ts";
-import { callerIdentity } from "../caller-identity.ts";
 import { CliUsageError, EXIT } from "../cli-error.ts";
 import type { CliIo } from "../cli-io.ts";
-import { parseImageReference } from "../image-reference.ts";
+import { type ImageTarget, parseImageReference } from "../image-reference.ts";
 import { loadPolicyFile } from "../load-policy-file.ts";
+import { parseOciImageReference } from "../oci-image-reference.ts";
+import { type RegistrySettings, registrySettings } from "../registry-settings.ts";
+import { stderrAlerts } from "../stderr-alerts.ts";
 import { stderrLog } from "../stderr-log.ts";
 import type { ReleaseOptions } from "./release-command.ts";
+import type { ReleaseTarget } from "./release-target.ts";
 
 const MIN_REASON = 3;
 
 export async function runRelease(reference: string, opts: ReleaseOptions, io: CliIo) {
-  // Everything the user typed is checked first: bad input changes nothing and calls no AWS API.
-  const target = parseImageReference(reference, opts);
-  if (target.registry !== "ecr") {
-    throw new CliUsageError(
-      "CLI_REGISTRY",
-      `${reference}: release works on Amazon ECR images; this is a ${target.registry} image`,
-    );
-  }
+  // Everything the user typed is checked first: bad input changes nothing and calls no registry
+  // or AWS API.
+  const registry = await registrySettings(opts, io);
+  const target = imageTarget(reference, registry, opts);
   const reason = opts.reason.trim();
   if (reason.length < MIN_REASON) {
     throw new CliUsageError(
@@ -39,65 +36,67 @@ export async function runRelease(reference: string, opts: ReleaseOptions, io: Cl
   if (opts.principal !== undefined && !principalFlag) {
     throw new CliUsageError(
       "CLI_PRINCIPAL",
-      "--principal is empty; leave it out to use your AWS identity",
+      `--principal is empty; leave it out to use your ${registry.kind === "ecr" ? "AWS identity" : "user name"}`,
     );
   }
   const table = auditTableSettings(
     { ...opts, ...(target.region ? { region: target.region } : {}) },
     io.env,
   );
-  const topic = topicSettings(opts, io.env);
+  const topic = alertsTopic(registry, opts, io.env);
   const policy = releasePolicy(opts.policy, io);
+  const log = stderrLog(io, false);
 
-  const ecrClient = new ECRClient(awsClientConfig(target.region ? { region: target.region } : {}));
-  const region = target.region ?? (await configuredRegion(ecrClient));
-  const identity =
-    target.registryId !== undefined && principalFlag !== undefined
-      ? undefined
-      : await callerIdentity(region);
-  const principal = principalFlag ?? identity?.arn;
-  const registryId = target.registryId ?? identity?.account;
-  if (principal === undefined || registryId === undefined) {
-    throw new Error("internal: neither the flags nor STS gave a principal and a registry id");
+  const subject: ReleaseTarget =
+    registry.kind === "ecr"
+      ? await (await import("./release-ecr.ts")).ecrReleaseTarget(target, principalFlag)
+      : (await import("./release-oci.ts")).ociReleaseTarget(registry, target, principalFlag, log);
+  try {
+    const audit = auditLog(table, resolvePolicy(policy, "*").audit.retentionDays);
+    // The image is restored before its record is written: find a missing table or a denied
+    // access now, while nothing has changed yet.
+    await audit.byImage(imageKey(subject.image));
+    const outcome = await releaseImage(
+      {
+        registry: subject.registry,
+        audit,
+        alerts: topic ? snsAlerts(topic) : stderrAlerts(io),
+        policy,
+        clock: () => new Date(),
+        log,
+      },
+      { image: subject.image, reason, principal: subject.principal },
+    );
+    const result = releaseJson(subject.image, outcome, subject.principal, reason);
+    io.out(opts.json ? JSON.stringify(result, null, 2) : releaseText(result, subject));
+    io.exit(EXIT.ok);
+  } finally {
+    subject.close();
   }
-  const image: ImageRef = {
-    registry: "ecr",
-    registryId,
-    region,
-    repository: target.repository,
-    digest: target.digest,
-    tags: [],
-  };
-  const audit = auditLog(table, resolvePolicy(policy, "*").audit.retentionDays);
-  // The image is restored before its record is written: find a missing table or a denied
-  // access now, while nothing has changed yet.
-  await audit.byImage(imageKey(image));
-  const outcome = await releaseImage(
-    {
-      registry: new EcrRegistry(ecrClient),
-      audit,
-      alerts: snsAlerts(topic),
-      policy,
-      clock: () => new Date(),
-      log: stderrLog(io, false),
-    },
-    { image, reason, principal },
-  );
-  const result = releaseJson(image, outcome, principal, reason);
-  io.out(opts.json ? JSON.stringify(result, null, 2) : releaseText(result));
-  io.exit(EXIT.ok);
 }
 
-/** The region the SDK would use (AWS_REGION, the profile …), required to reach ECR at all. */
-async function configuredRegion(client: ECRClient): Promise<string> {
-  try {
-    return await client.config.region();
-  } catch {
+function imageTarget(
+  reference: string,
+  registry: RegistrySettings,
+  opts: ReleaseOptions,
+): ImageTarget {
+  if (registry.kind === "oci") {
+    if (opts.registryId !== undefined) {
+      throw new CliUsageError(
+        "CLI_REGISTRY_ID",
+        "--registry-id is an ECR account id; an OCI image's registry is the --registry URL",
+      );
+    }
+    return parseOciImageReference(reference, registry);
+  }
+  const target = parseImageReference(reference, opts);
+  if (target.registry !== "ecr") {
     throw new CliUsageError(
-      "CLI_REGION",
-      "no AWS region: pass --region (the registry's region) or set AWS_REGION",
+      "CLI_REGISTRY",
+      `${reference} is an image of an OCI registry: pass --registry with that registry's URL (https://${target.registryId}, or http:// for a local one)`,
     );
   }
+  return target;
 }
 
 /**
@@ -116,6 +115,9 @@ function releasePolicy(path: string | undefined, io: CliIo): LoadedPolicy {
 export interface ReleaseResult {
   schemaVersion: 1;
   image: string;
+  /** ecr or oci. */
+  registry: ImageRef["registry"];
+  /** ECR: the account id; OCI: the registry's host[:port]. */
   registryId: string;
   region: string | null;
   repository: string;
@@ -137,6 +139,7 @@ function releaseJson(
   return {
     schemaVersion: 1,
     image: outcome.image ?? "",
+    registry: image.registry,
     registryId: image.registryId,
     region: image.region ?? null,
     repository: image.repository,
@@ -149,17 +152,13 @@ function releaseJson(
   };
 }
 
-function releaseText(r: ReleaseResult): string {
+function releaseText(r: ReleaseResult, subject: ReleaseTarget): string {
   return [
     r.wasQuarantined
       ? `RELEASED  ${r.repository}@${r.digest}`
       : `NOT QUARANTINED  ${r.repository}@${r.digest}: nothing to restore (the request is still recorded and alerted)`,
     `  registry ${r.registryId}${r.region ? ` (${r.region})` : ""}`,
-    ...(r.wasQuarantined
-      ? [
-          "  ECR is restoring it from the archive storage class; it can be pulled again once its status is ACTIVE (up to 20 minutes).",
-        ]
-      : []),
+    ...(r.wasQuarantined ? [`  ${subject.releasedNote}`] : []),
     `  by ${r.principal}`,
     `  reason: ${r.reason}`,
     `  audit: ${r.steps.map((s) => `${s.action} (${s.status})`).join(", ")}; event ${r.eventId}`,

@@ -48,7 +48,8 @@ export class IamConfigError extends Error {
  */
 export const ACTIONS_WITHOUT_RESOURCE_LEVEL: readonly string[] = ["inspector2:ListFindings"];
 
-type Grant =
+/** A named set of actions on one kind of resource; statements are built per grant. */
+export type Grant =
   | "ecr-read"
   | "ecr-scan-findings"
   | "ecr-quarantine"
@@ -88,7 +89,7 @@ const FUNCTION_GRANTS: Readonly<Record<FunctionName, readonly Grant[]>> = {
 
 /** Every action each function's role is granted for its code (sorted, unique). */
 export const FUNCTION_ACTIONS: Readonly<Record<FunctionName, readonly string[]>> = perFunction(
-  (fn) => [...new Set(FUNCTION_GRANTS[fn].flatMap((g) => GRANT_ACTIONS[g]))].sort(),
+  (fn) => grantActions(FUNCTION_GRANTS[fn]),
 );
 
 function requireArn(label: string, value: string, service: string): string {
@@ -166,7 +167,17 @@ function statementFor(grant: Grant, ctx: IamContext): IamStatement {
 
 /** The statements one function's code needs. */
 export function functionStatements(fn: FunctionName, ctx: IamContext): IamStatement[] {
-  return FUNCTION_GRANTS[fn].map((g) => statementFor(g, ctx));
+  return grantStatements(FUNCTION_GRANTS[fn], ctx);
+}
+
+/** Statements for a list of grants (for functions outside FUNCTION_NAMES, e.g. the webhook receiver). */
+export function grantStatements(grants: readonly Grant[], ctx: IamContext): IamStatement[] {
+  return grants.map((g) => statementFor(g, ctx));
+}
+
+/** The actions a list of grants allows (sorted, unique). */
+export function grantActions(grants: readonly Grant[]): string[] {
+  return [...new Set(grants.flatMap((g) => GRANT_ACTIONS[g]))].sort();
 }
 
 /**

@@ -8,7 +8,7 @@ import {
   topFindings,
 } from "./alert-format.ts";
 import type { Finding } from "./finding.ts";
-import { type ImageRef, imageKey } from "./image.ts";
+import type { ImageRef } from "./image.ts";
 import type { AllowlistUse, GateReason, GateVerdict } from "./verdict.ts";
 
 /** The readable text goes to email twice over (default and email): keep it well inside the budget. */
@@ -16,11 +16,16 @@ export const TEXT_MAX_BYTES = 16 * 1024;
 const FINDINGS_PER_REASON = 10;
 const ALLOWLIST_ENTRIES = 10;
 
+/** A registry on this machine is almost always plain http; any other is reached over https. */
+const LOOPBACK_HOST = /^(?:localhost|127(?:\.\d{1,3}){3}|\[::1\])(?::\d{1,5})?$/i;
+
 /**
  * The command that releases an image after review, ready to paste (`registry-guard release
  * --help`): ECR images by REPOSITORY@DIGEST with the registry id and, when known, the region;
- * other registries by image key. Words are shell-quoted when they need it, since the repository
- * comes from an event.
+ * OCI images by HOST/REPOSITORY@DIGEST with `--registry <url>`. An image key does not say http or
+ * https, so the URL is http for a loopback host and https for any other (a registry served over
+ * plain http elsewhere needs the URL edited, and --insecure-registry). Words are shell-quoted when
+ * they need it, since the repository comes from an event.
  */
 export function releaseCommand(image: ImageRef): string {
   const word = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`);
@@ -32,7 +37,12 @@ export function releaseCommand(image: ImageRef): string {
           image.registryId,
           ...(image.region ? ["--region", image.region] : []),
         ]
-      : [imageKey(image)];
+      : [
+          // Host-prefixed, so a repository whose first component has a dot is not read as a host.
+          `${image.registryId}/${image.repository}@${image.digest}`,
+          "--registry",
+          `${LOOPBACK_HOST.test(image.registryId) ? "http" : "https"}://${image.registryId}`,
+        ];
   return `registry-guard release ${target.map(word).join(" ")} --reason "<why it is safe>"`;
 }
 

@@ -1,10 +1,17 @@
 import type { ImageRef } from "../domain/image.ts";
 import { imageKey } from "../domain/image.ts";
-import type { IgnoredEvent, RegistryEvent } from "../domain/registry-event.ts";
+import type {
+  IgnoredEvent,
+  ImagePushed,
+  ReferrerPushed,
+  RegistryEvent,
+} from "../domain/registry-event.ts";
 import { recordStep, type StepContext } from "./audit-step.ts";
 import { decideImage } from "./decide-image.ts";
 import type { PipelineDeps } from "./pipeline-deps.ts";
-import type { PipelineOutcome } from "./pipeline-outcome.ts";
+import type { PipelineOutcome, PipelineStep } from "./pipeline-outcome.ts";
+import { recordedPushTime } from "./recorded-push-time.ts";
+import { ReferrerNotVisibleError, type Subject, subjectOf } from "./subject-of.ts";
 
 /** Routes one normalized event to its use case. Every path is idempotent by event id. */
 export async function handleEvent(
@@ -30,37 +37,24 @@ export async function handleEvent(
     eventType: event.kind,
     ...(event.principal ? { principal: event.principal } : {}),
   };
-  const recorded = (
-    image: ImageRef,
-    step: Awaited<ReturnType<typeof recordStep>>,
-  ): PipelineOutcome => ({
-    eventId: event.eventId,
-    kind: event.kind,
-    image: imageKey(image),
-    status: "recorded",
-    steps: [step],
-  });
 
   switch (event.kind) {
-    case "image-pushed": {
-      // The digest we record is computed from the manifest we fetch, never the one reported.
-      const resolved = await deps.registry.resolveImage(event.image);
-      if (!resolved) return gone(event.eventId, event.kind, event.image);
-      const image = { ...resolved.ref, tags: union(resolved.ref.tags, event.image.tags) };
-      const step = await recordStep(deps.audit, ctx, image, "event-received", {
-        detail: {
-          source: event.source,
-          pushedAt: event.time,
-          mediaType: event.mediaType ?? resolved.mediaType,
-        },
-      });
-      return recorded(image, step);
+    case "image-pushed":
+    case "referrer-pushed": {
+      // On an OCI registry a push that refers to another image (a scan report being attached)
+      // is about that image; ECR pushes and plain images never take this turn.
+      const subject = await subjectOf(event, deps.registry);
+      if (subject) return onSubjectReferred(deps, ctx, event, subject);
+      return event.kind === "image-pushed"
+        ? onImagePushed(deps, ctx, event)
+        : onReferrerRecorded(deps, ctx, event);
     }
-    // Deletions, CloudTrail push records and referrers are only recorded, never acted on, so
-    // they are filed under the digest the event names: a deleted image has no manifest left to
-    // hash, and a wrong digest here can cause no action, only a record nobody's chain expects.
+    // Deletions and CloudTrail push records are only recorded, never acted on, so they are filed
+    // under the digest the event names: a deleted image has no manifest left to hash, and a
+    // wrong digest here can cause no action, only a record nobody's chain expects.
     case "image-deleted":
       return recorded(
+        event,
         event.image,
         await recordStep(deps.audit, ctx, event.image, "image-deleted", {
           detail: { source: event.source },
@@ -68,32 +62,18 @@ export async function handleEvent(
       );
     case "push-recorded":
       return recorded(
+        event,
         event.image,
         await recordStep(deps.audit, ctx, event.image, "push-recorded", {
           detail: { source: event.source, sourceIp: event.sourceIp, userAgent: event.userAgent },
         }),
       );
-    case "referrer-pushed": {
-      // Recorded on the subject's chain, where a reviewer looks for its signatures; when the
-      // event does not name the subject, on the referrer's own chain.
-      const chain: ImageRef = event.subjectDigest
-        ? { ...event.image, digest: event.subjectDigest, tags: [] }
-        : event.image;
-      return recorded(
-        chain,
-        await recordStep(deps.audit, ctx, chain, "referrer-recorded", {
-          detail: {
-            referrerDigest: event.image.digest,
-            subjectDigest: event.subjectDigest ?? null,
-            artifactType: event.artifactType,
-          },
-        }),
-      );
-    }
-    case "scan-completed":
+    case "scan-completed": {
+      const pushedAt = await ociPushTime(deps, event.image);
       return decideImage(deps, {
         ...ctx,
         image: event.image,
+        ...(pushedAt ? { pushedAt } : {}),
         received: {
           source: event.source,
           scanType: event.scanType,
@@ -101,9 +81,116 @@ export async function handleEvent(
           reportedCounts: event.reportedCounts,
         },
       });
+    }
     case "scan-timeout-check":
       return decideImage(deps, { ...ctx, image: event.image, pushedAt: event.pushedAt });
   }
+}
+
+async function onImagePushed(
+  deps: PipelineDeps,
+  ctx: StepContext,
+  event: ImagePushed,
+): Promise<PipelineOutcome> {
+  // The digest we record is computed from the manifest we fetch, never the one reported.
+  const resolved = await deps.registry.resolveImage(event.image);
+  if (!resolved) return gone(event.eventId, event.kind, event.image);
+  const image = { ...resolved.ref, tags: union(resolved.ref.tags, event.image.tags) };
+  const step = await recordStep(deps.audit, ctx, image, "event-received", {
+    detail: {
+      source: event.source,
+      pushedAt: event.time,
+      mediaType: event.mediaType ?? resolved.mediaType,
+    },
+  });
+  return recorded(event, image, step);
+}
+
+/**
+ * A referrer that triggers nothing (ECR's, or one whose subject is unknown): recorded on the
+ * subject's chain, where a reviewer looks for its signatures; when the event does not name the
+ * subject, on the referrer's own chain.
+ */
+async function onReferrerRecorded(
+  deps: PipelineDeps,
+  ctx: StepContext,
+  event: ReferrerPushed,
+): Promise<PipelineOutcome> {
+  const chain: ImageRef = event.subjectDigest
+    ? { ...event.image, digest: event.subjectDigest, tags: [] }
+    : event.image;
+  return recorded(
+    event,
+    chain,
+    await recordStep(deps.audit, ctx, chain, "referrer-recorded", {
+      detail: {
+        referrerDigest: event.image.digest,
+        subjectDigest: event.subjectDigest ?? null,
+        artifactType: event.artifactType,
+      },
+    }),
+  );
+}
+
+/**
+ * A push about another image (OCI): recorded on the subject's chain as a referrer (its event
+ * type says so, so the scan-timeout sweep never mistakes a report for an image to scan), then
+ * the subject is decided under this event's id. The scan timeout runs from the subject's push
+ * time as its push notification recorded it: the registry has no push-time API.
+ */
+async function onSubjectReferred(
+  deps: PipelineDeps,
+  ctx: StepContext,
+  event: ImagePushed | ReferrerPushed,
+  subject: Subject,
+): Promise<PipelineOutcome> {
+  const refCtx: StepContext = { ...ctx, eventType: "referrer-pushed" };
+  const step = await recordStep(deps.audit, refCtx, subject.image, "referrer-recorded", {
+    detail: {
+      referrerDigest: event.image.digest,
+      subjectDigest: subject.image.digest,
+      artifactType: subject.artifactType,
+      referrerTags: event.image.tags,
+      via: subject.via,
+      source: event.source,
+    },
+  });
+  if (subject.when === "later") {
+    return {
+      ...recorded(event, subject.image, step),
+      note: "not listed as a referrer yet: the referrer list's own push decides",
+    };
+  }
+  // Recorded above; the retry finds that record and goes on to decide.
+  if (subject.when === "retry") throw new ReferrerNotVisibleError(event.image, subject.image.digest);
+  const pushedAt = await recordedPushTime(deps.audit, subject.image);
+  const outcome = await decideImage(deps, {
+    ...refCtx,
+    image: subject.image,
+    ...(pushedAt ? { pushedAt } : {}),
+  });
+  return { ...outcome, kind: event.kind, steps: [step, ...outcome.steps] };
+}
+
+/** On OCI the trail holds the only push time there is; ECR's registry reports its own. */
+function ociPushTime(deps: PipelineDeps, image: ImageRef): Promise<string | undefined> {
+  return image.registry === "oci"
+    ? recordedPushTime(deps.audit, image)
+    : Promise.resolve(undefined);
+}
+
+function recorded(
+  event: RegistryEvent,
+  image: ImageRef,
+  step: PipelineStep,
+): PipelineOutcome {
+  return {
+    eventId: event.eventId,
+    kind: event.kind,
+    image: imageKey(image),
+    status: "recorded",
+    steps: [step],
+  };
 }
 
 function gone(eventId: string, kind: string, image: ImageRef): PipelineOutcome {

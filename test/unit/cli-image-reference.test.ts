@@ -2,6 +2,8 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { CliUsageError } from "../../cli/cli-error.ts";
 import { parseImageReference, parseRepositoryReference } from "../../cli/image-reference.ts";
+import { parseOciImageReference } from "../../cli/oci-image-reference.ts";
+import { parseRegistryUrl } from "../../cli/registry-settings.ts";
 import { releaseCommand } from "../../shared/domain/alert-text.ts";
 import { type ImageRef, imageKey } from "../../shared/domain/image.ts";
 
@@ -43,6 +45,31 @@ const ecrImageArb = fc.record({
   region: fc.option(fc.constantFrom("us-east-1", "eu-west-1", "ap-southeast-2", "us-gov-west-1"), {
     nil: undefined,
   }),
+  repository: repositoryArb,
+  digest: fc.stringMatching(/^[a-f0-9]{64}$/).map((h) => `sha256:${h}`),
+  tags: fc.constant([] as string[]),
+});
+
+const ociHostArb = fc.oneof(
+  fc.constantFrom("127.0.0.1", "localhost", "[::1]", "127.1.2.3"),
+  fc
+    .tuple(
+      fc.array(fc.stringMatching(/^[a-z0-9](?:[a-z0-9-]{0,8}[a-z0-9])?$/), {
+        minLength: 1,
+        maxLength: 3,
+      }),
+      // A top-level label is never numeric (a URL would read the name as an IPv4 address).
+      fc.stringMatching(/^[a-z]{2,6}$/),
+    )
+    .map(([labels, tld]) => [...labels, tld].join(".")),
+);
+const ociImageArb = fc.record({
+  registry: fc.constant("oci" as const),
+  registryId: fc
+    .tuple(ociHostArb, fc.option(fc.integer({ min: 1, max: 65535 }), { nil: undefined }))
+    .map(([host, port]) => (port === undefined ? host : `${host}:${port}`))
+    // The URL normalizes a scheme's default port away; the hint's URL must not depend on it.
+    .filter((id) => !/:(80|443)$/.test(id)),
   repository: repositoryArb,
   digest: fc.stringMatching(/^[a-f0-9]{64}$/).map((h) => `sha256:${h}`),
   tags: fc.constant([] as string[]),
@@ -189,7 +216,53 @@ describe("releaseCommand (the alert's hint) and the CLI agree", () => {
       digest: DIGEST,
       tags: [],
     });
-    expect(shellWords(cmd)[2]).toBe(`oci:registry.local:5000/team a/it's@${DIGEST}`);
+    expect(shellWords(cmd)[2]).toBe(`registry.local:5000/team a/it's@${DIGEST}`);
+  });
+
+  it("gives an OCI image its registry URL: http on this machine, https elsewhere", () => {
+    const oci = (registryId: string): ImageRef => ({
+      registry: "oci",
+      registryId,
+      repository: "team/api",
+      digest: DIGEST,
+      tags: [],
+    });
+    expect(releaseCommand(oci("127.0.0.1:5000"))).toBe(
+      `registry-guard release 127.0.0.1:5000/team/api@${DIGEST} --registry http://127.0.0.1:5000 --reason "<why it is safe>"`,
+    );
+    expect(flag(shellWords(releaseCommand(oci("localhost:5000"))), "--registry")).toBe(
+      "http://localhost:5000",
+    );
+    expect(flag(shellWords(releaseCommand(oci("[::1]:5000"))), "--registry")).toBe(
+      "http://[::1]:5000",
+    );
+    expect(flag(shellWords(releaseCommand(oci("registry.example.com"))), "--registry")).toBe(
+      "https://registry.example.com",
+    );
+    // A name that merely starts like a loopback address is not one.
+    expect(flag(shellWords(releaseCommand(oci("127.0.0.1.example.com"))), "--registry")).toBe(
+      "https://127.0.0.1.example.com",
+    );
+  });
+
+  it("names exactly the image it was given, for any OCI image", () => {
+    fc.assert(
+      fc.property(ociImageArb, (image) => {
+        const argv = shellWords(releaseCommand(image));
+        expect(argv.slice(0, 2)).toEqual(["registry-guard", "release"]);
+        const url = flag(argv, "--registry") as string;
+        // The URL the hint prints passes the CLI's own checks (http only for loopback).
+        const registry = parseRegistryUrl(url);
+        expect(registry.host).toBe(image.registryId);
+        expect(parseOciImageReference(argv[2] as string, registry)).toEqual({
+          registry: "oci",
+          registryId: image.registryId,
+          repository: image.repository,
+          digest: image.digest,
+        });
+        expect(flag(argv, "--reason")).toBe("<why it is safe>");
+      }),
+    );
   });
 });
 

@@ -131,8 +131,17 @@ function staticImports(entry: string): { files: string[]; packages: string[] } {
 describe("startup stays light", () => {
   it("the graph walker sees the SDK behind an action (so an empty result below means something)", () => {
     const action = staticImports("cli/commands/release-action.ts");
-    expect(action.packages).toContain("@aws-sdk/client-ecr");
+    expect(action.packages).toContain("@aws-sdk/client-dynamodb");
     expect(action.files.some((f) => f.includes("/shared/pipeline/"))).toBe(true);
+    expect(staticImports("cli/commands/release-ecr.ts").packages).toContain("@aws-sdk/client-ecr");
+  });
+
+  it("release and replay load the ECR and STS clients only for an ECR registry", () => {
+    for (const action of ["cli/commands/release-action.ts", "cli/commands/replay-action.ts"]) {
+      const { packages } = staticImports(action);
+      expect(packages, action).not.toContain("@aws-sdk/client-ecr");
+      expect(packages, action).not.toContain("@aws-sdk/client-sts");
+    }
   });
 
   it("cli/program.ts loads no AWS SDK, zod, yaml, pipeline or adapter until a command runs", () => {

@@ -72,7 +72,22 @@ describe("release: bad input exits 2 and calls no AWS API", () => {
     [
       "an OCI image",
       [`oci:registry.local/team-a/api@${DIGEST}`, "--reason", "ok then"],
-      "Amazon ECR",
+      "pass --registry with that registry's URL (https://registry.local",
+    ],
+    [
+      "an OCI image named by host:port",
+      [`registry.local:5000/team-a/api@${DIGEST}`, "--reason", "ok then"],
+      "registry.local:5000 is a registry host",
+    ],
+    [
+      "an OCI-only flag without --registry",
+      [...good, "--registry-username", "guard"],
+      "--registry-username is for an OCI registry",
+    ],
+    [
+      "an OCI-only flag with --registry ecr",
+      [...good, "--registry", "ecr", "--quarantine-repository", "q/{repository}"],
+      "--quarantine-repository is for an OCI registry",
     ],
     ["an empty --principal", [...good, "--principal", " "], "--principal is empty"],
     ["a bad --topic-arn", [...good, "--topic-arn", "alerts"], "SNS topic ARN"],

@@ -40,8 +40,10 @@ describe("replay --dry-run with --findings", () => {
     expect(r.code).toBe(0);
     const json = JSON.parse(r.stdout);
     expect(Object.keys(json).sort()).toEqual(
-      ["dryRun", "outcome", "planned", "schemaVersion", "simulated"].sort(),
+      ["dryRun", "outcome", "outcomes", "planned", "schemaVersion", "simulated"].sort(),
     );
+    // One EventBridge event, one outcome.
+    expect(json.outcomes).toEqual([json.outcome]);
     expect(json).toMatchObject({ schemaVersion: 1, dryRun: true, simulated: true });
     const raw = JSON.parse(readFileSync(event, "utf8"));
     expect(json.outcome.eventId).toBe(raw.id);

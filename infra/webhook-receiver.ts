@@ -1,0 +1,119 @@
+import { type AlarmSpec, functionErrorsAlarm } from "./data/alarm-specs.ts";
+import { BUNDLED_POLICY_FILE } from "./data/function-specs.ts";
+import type { IamStatement } from "./data/iam-statements.ts";
+import { WEBHOOK_ALARMS, type WebhookAlarmSpec } from "./data/webhook-alarms.ts";
+import {
+  WEBHOOK_ENV,
+  WEBHOOK_FUNCTION_SPEC,
+  WEBHOOK_SECRETS,
+  webhookStatements,
+} from "./data/webhook-function.ts";
+import type { WebhookSettings } from "./data/webhook-settings.ts";
+import type { DeploymentLocation } from "./location.ts";
+
+export interface WebhookReceiverInput {
+  settings: WebhookSettings;
+  location: DeploymentLocation;
+  table: sst.aws.Dynamo;
+  topic: sst.aws.SnsTopic;
+  topicKey: aws.kms.Key;
+  /** Policy file to bundle, relative to the repository root. */
+  policySource: string;
+}
+
+function toPermission({ effect, actions, resources, conditions }: IamStatement) {
+  return { effect, actions, resources, ...(conditions ? { conditions } : {}) };
+}
+
+type AnyAlarmSpec = WebhookAlarmSpec | AlarmSpec<$util.Input<string>>;
+
+function metricAlarm(spec: AnyAlarmSpec, topicArn: $util.Input<string>) {
+  return new aws.cloudwatch.MetricAlarm(`${spec.label}Alarm`, {
+    alarmDescription: `${$app.name} ${$app.stage}: ${spec.description}`,
+    namespace: spec.namespace,
+    metricName: spec.metricName,
+    dimensions: spec.dimensions,
+    statistic: spec.statistic,
+    period: spec.periodSeconds,
+    evaluationPeriods: spec.evaluationPeriods,
+    threshold: spec.threshold,
+    comparisonOperator: spec.comparisonOperator,
+    treatMissingData: spec.treatMissingData,
+    alarmActions: [topicArn],
+    okActions: [topicArn],
+  });
+}
+
+/**
+ * The webhook receiver of an OCI registry (CNCF distribution, Harbor): a function behind a
+ * public Function URL (auth type NONE: registries cannot sign requests, the shared secret in
+ * `Authorization` authenticates them), running the pipeline inline. Its secrets are SST secrets,
+ * handed to the function as environment variables. No ECR permission at all; the audit table
+ * and the alerts topic exactly as on-scan-complete has them.
+ */
+export function webhookReceiver(input: WebhookReceiverInput) {
+  const { settings, location, table, topic, topicKey } = input;
+  const spec = WEBHOOK_FUNCTION_SPEC;
+  const webhookSecret = new sst.Secret(WEBHOOK_SECRETS.webhookSecret);
+  // Empty placeholders: an anonymous registry needs no credentials.
+  const username = new sst.Secret(WEBHOOK_SECRETS.registryUsername, "");
+  const password = new sst.Secret(WEBHOOK_SECRETS.registryPassword, "");
+
+  const permissions = $util
+    .all([
+      location.partition,
+      location.region,
+      location.account,
+      table.arn,
+      topic.arn,
+      topicKey.arn,
+    ])
+    .apply(([partition, region, account, tableArn, topicArn, topicKeyArn]) =>
+      webhookStatements({ partition, region, account, tableArn, topicArn, topicKeyArn }).map(
+        toPermission,
+      ),
+    );
+
+  const fn = new sst.aws.Function(spec.componentName, {
+    handler: spec.handler,
+    description: spec.description,
+    runtime: spec.runtime,
+    architecture: spec.architecture,
+    memory: `${spec.memoryMb} MB`,
+    timeout: `${spec.timeoutSeconds} seconds`,
+    url: { authorization: spec.urlAuthorization, cors: false },
+    concurrency: { reserved: settings.reservedConcurrency },
+    // Invoked synchronously through its URL: the registry holds a failed delivery and retries.
+    retries: 0,
+    environment: {
+      [WEBHOOK_ENV.tableName]: table.name,
+      [WEBHOOK_ENV.topicArn]: topic.arn,
+      [WEBHOOK_ENV.policyFile]: BUNDLED_POLICY_FILE,
+      [WEBHOOK_ENV.registryUrl]: settings.registryUrl,
+      [WEBHOOK_ENV.scanSource]: settings.scanSource,
+      ...(settings.quarantineRepository
+        ? { [WEBHOOK_ENV.quarantineRepository]: settings.quarantineRepository }
+        : {}),
+      [WEBHOOK_ENV.registryUsername]: username.value,
+      [WEBHOOK_ENV.registryPassword]: password.value,
+      [WEBHOOK_ENV.webhookSecret]: webhookSecret.value,
+      // The event carries the secret in its headers: it must never be logged.
+      POWERTOOLS_LOGGER_LOG_EVENT: "false",
+    },
+    copyFiles: [{ from: input.policySource, to: BUNDLED_POLICY_FILE }],
+    permissions,
+    logging: { retention: "3 months", format: "json" },
+  });
+
+  for (const alarm of WEBHOOK_ALARMS) metricAlarm(alarm, topic.arn);
+  const errors = functionErrorsAlarm(`${spec.componentName}Errors`, fn.name);
+  metricAlarm(
+    {
+      ...errors,
+      description: `Function ${errors.label} crashed or failed to start; the registry got an error answer and retries. Its logs say why`,
+    },
+    topic.arn,
+  );
+
+  return { function: fn, url: fn.url, registryHost: settings.registryHost };
+}

@@ -1,0 +1,237 @@
+import type { Writable } from "node:stream";
+import { DynamoDbAuditLog } from "../shared/adapters/dynamodb/dynamodb-audit-log.ts";
+import { ConsoleAlerts } from "../shared/adapters/console/console-alerts.ts";
+import type { LoadedPolicy } from "../shared/domain/policy-load.ts";
+import { resolvePolicy } from "../shared/domain/policy-resolve.ts";
+import type { RegistryEvent } from "../shared/domain/registry-event.ts";
+import { handleEvent } from "../shared/pipeline/handle-event.ts";
+import type { PipelineDeps } from "../shared/pipeline/pipeline-deps.ts";
+import type { PipelineOutcome } from "../shared/pipeline/pipeline-outcome.ts";
+import type { Alerts, Clock, Log } from "../shared/ports.ts";
+import { type DataDir, dataDir, ensureDataDir } from "./data-dir.ts";
+import { EventQueue, type EventQueueOptions } from "./event-queue.ts";
+import { FanoutAlerts } from "./fanout-alerts.ts";
+import { type LocalDynamoDb, startLocalDynamoDb } from "./local-dynamodb.ts";
+import { assertPortFree, freePort } from "./port-check.ts";
+import { loadOrCreateSecret } from "./receiver-secret.ts";
+import { ensureRegistryBinary } from "./registry-binary.ts";
+import { type RegistryProcess, startRegistryProcess } from "./registry-process.ts";
+import { isRetryable } from "./retryable-error.ts";
+import { type ScanTimeoutTimer, startScanTimeoutTimer } from "./scan-timeout-timer.ts";
+import { SubjectAwareOciRegistry } from "./subject-aware-oci-registry.ts";
+import { startWebhookServer, type WebhookServer } from "./webhook-server.ts";
+import { WebhookAlerts } from "./webhook-alerts.ts";
+
+export const DEFAULT_PORTS = { registry: 5000, receiver: 5050, dynamodb: 4567 } as const;
+export const DEFAULT_TABLE = "registry-guard-audit";
+const HOST = "127.0.0.1";
+
+export interface LocalRuntimeOptions {
+  /** `.registry-guard` by default; everything the runtime keeps lives here. */
+  dataDir?: string;
+  /** 0: a free port (tests, benchmarks). Defaults in DEFAULT_PORTS. */
+  registryPort?: number;
+  receiverPort?: number;
+  dynamodbPort?: number;
+  tableName?: string;
+  policy: LoadedPolicy;
+  /** Where readable alert text goes (the console); alerts.jsonl is always written. */
+  alertsOut: Writable;
+  /** Also POST each alert's JSON here. */
+  alertWebhook?: string;
+  log: Log;
+  /** The scan-timeout sweep's period. Default one minute; 0 turns the timer off. */
+  sweepIntervalMs?: number;
+  /** Whether the registry notifies the receiver. Default true. */
+  registryNotifications?: boolean;
+  /** Queue tuning (tests shorten the backoff). */
+  queue?: Pick<EventQueueOptions, "concurrency" | "maxAttempts" | "backoffMs">;
+  /** Receiver body limit. */
+  maxBodyBytes?: number;
+  clock?: Clock;
+  /** Install notices (apt-get) go here. */
+  notice?: (line: string) => void;
+  /** What the pipeline did, per event handled (and per image the sweep decided: no event). */
+  onOutcome?: (outcome: PipelineOutcome, event?: RegistryEvent) => void;
+  /** The registry exited without being asked to. */
+  onRegistryExit?: (detail: string) => void;
+}
+
+export interface LocalRuntime {
+  dir: DataDir;
+  /** http://127.0.0.1:<port> */
+  registryUrl: string;
+  /** 127.0.0.1:<port>: the registryId of the images. */
+  registryHost: string;
+  receiverUrl: string;
+  dynamodbEndpoint: string;
+  /** A document client for the local DynamoDB (what the audit log uses). */
+  documentClient: LocalDynamoDb["documentClient"];
+  tableName: string;
+  /** The receiver's shared secret (never print it). */
+  secret: string;
+  secretCreated: boolean;
+  tableCreated: boolean;
+  registry: SubjectAwareOciRegistry;
+  audit: DynamoDbAuditLog;
+  deps: PipelineDeps;
+  queue: EventQueue;
+  sweep: ScanTimeoutTimer;
+  /** The registry process now (a new one after restartRegistry). */
+  registryProcess(): RegistryProcess;
+  /** Starts the registry again with the same port, storage and notifications. */
+  restartRegistry(): Promise<void>;
+  /** Stops everything this runtime started, in reverse order; safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The whole pipeline on one machine: the CNCF distribution registry (a child process), dynalite
+ * with its data on disk, the webhook receiver feeding an in-process queue whose handler runs
+ * the real pipeline (OCI adapter, DynamoDB audit log, console + JSONL + optional webhook
+ * alerts), and the scan-timeout sweep on a timer. All on 127.0.0.1. On failure, whatever had
+ * started is stopped again before the error is thrown.
+ */
+export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<LocalRuntime> {
+  const cleanups: (() => Promise<void>)[] = [];
+  const unwind = async () => {
+    for (const c of cleanups.splice(0).reverse()) await c().catch(() => {});
+  };
+  try {
+    const ports = {
+      registry: opts.registryPort ?? DEFAULT_PORTS.registry,
+      receiver: opts.receiverPort ?? DEFAULT_PORTS.receiver,
+      dynamodb: opts.dynamodbPort ?? DEFAULT_PORTS.dynamodb,
+    };
+    // Every port is checked before anything starts: a clear error, and nothing to clean up.
+    if (ports.registry !== 0) await assertPortFree(HOST, ports.registry, "the registry", "--registry-port");
+    if (ports.receiver !== 0) await assertPortFree(HOST, ports.receiver, "the webhook receiver", "--receiver-port");
+    if (ports.dynamodb !== 0) await assertPortFree(HOST, ports.dynamodb, "the local DynamoDB", "--dynamodb-port");
+    const binary = await ensureRegistryBinary({ notice: opts.notice ?? (() => {}) });
+    const registryPort = ports.registry === 0 ? await freePort(HOST) : ports.registry;
+    const registryHost = `${HOST}:${registryPort}`;
+
+    const dir = dataDir(opts.dataDir);
+    await ensureDataDir(dir);
+    const { secret, created: secretCreated } = await loadOrCreateSecret(dir.secret);
+    const clock = opts.clock ?? (() => new Date());
+    const tableName = opts.tableName ?? DEFAULT_TABLE;
+
+    const dynamo: LocalDynamoDb = await startLocalDynamoDb({
+      host: HOST,
+      port: ports.dynamodb,
+      path: dir.dynamodb,
+      tableName,
+    });
+    cleanups.push(() => dynamo.stop());
+    const audit = new DynamoDbAuditLog({
+      client: dynamo.documentClient,
+      tableName,
+      clock,
+      retentionDays: resolvePolicy(opts.policy, "*").audit.retentionDays,
+    });
+    const registry = new SubjectAwareOciRegistry({ url: `http://${registryHost}`, log: opts.log });
+    cleanups.push(async () => registry.close());
+    const sinks: { name: string; alerts: Alerts }[] = [
+      { name: "console", alerts: new ConsoleAlerts({ out: opts.alertsOut, jsonlPath: dir.alerts }) },
+    ];
+    if (opts.alertWebhook) {
+      sinks.push({ name: "webhook", alerts: new WebhookAlerts({ url: opts.alertWebhook }) });
+    }
+    const deps: PipelineDeps = {
+      registry,
+      audit,
+      alerts: new FanoutAlerts(sinks),
+      policy: opts.policy,
+      clock,
+      log: opts.log,
+    };
+
+    const queue = new EventQueue({
+      handler: async (event) => {
+        if (event.kind === "ignored") return;
+        const outcome = await handleEvent(deps, event);
+        opts.onOutcome?.(outcome, event);
+      },
+      concurrency: opts.queue?.concurrency ?? 4,
+      maxAttempts: opts.queue?.maxAttempts ?? 8,
+      backoffMs: opts.queue?.backoffMs ?? ((n) => Math.min(250 * 2 ** (n - 1), 10_000)),
+      isRetryable,
+      log: opts.log,
+    });
+    cleanups.push(async () => {
+      // Let what was accepted finish, but never hang on a registry that is gone.
+      await Promise.race([queue.close(), new Promise((r) => setTimeout(r, 10_000).unref())]);
+    });
+
+    const receiver: WebhookServer = await startWebhookServer({
+      host: HOST,
+      port: ports.receiver,
+      secret,
+      registryHost,
+      ...(opts.maxBodyBytes ? { maxBodyBytes: opts.maxBodyBytes } : {}),
+      ignoreRepository: (repo) => registry.quarantineRepositories.isQuarantine(repo),
+      onEvents: (events) => queue.enqueue(events),
+      log: opts.log,
+    });
+    cleanups.push(() => receiver.close());
+
+    const notifications =
+      opts.registryNotifications === false
+        ? undefined
+        : { url: `${receiver.url}/webhooks/distribution`, secret };
+    const startRegistry = () =>
+      startRegistryProcess({
+        binary,
+        host: HOST,
+        port: registryPort,
+        storageDir: dir.registryStorage,
+        configPath: dir.registryConfig,
+        logPath: dir.registryLog,
+        ...(notifications ? { notifications } : {}),
+        onUnexpectedExit: (code, signal, tail) =>
+          opts.onRegistryExit?.(
+            `the registry exited (${signal ?? `code ${code}`})${tail.trim() ? `: ${tail.trim().split("\n").at(-1)}` : ""}; its log is ${dir.registryLog}`,
+          ),
+      });
+    let registryProcess = await startRegistry();
+    cleanups.push(() => registryProcess.stop());
+
+    const sweep = startScanTimeoutTimer(deps, {
+      intervalMs: opts.sweepIntervalMs ?? 60_000,
+      ...(opts.onOutcome ? { onOutcome: (o: PipelineOutcome) => opts.onOutcome?.(o) } : {}),
+    });
+    cleanups.push(() => sweep.stop());
+
+    let stopping: Promise<void> | undefined;
+    return {
+      dir,
+      registryUrl: `http://${registryHost}`,
+      registryHost,
+      receiverUrl: receiver.url,
+      dynamodbEndpoint: dynamo.endpoint,
+      documentClient: dynamo.documentClient,
+      tableName,
+      secret,
+      secretCreated,
+      tableCreated: dynamo.createdTable,
+      registry,
+      audit,
+      deps,
+      queue,
+      sweep,
+      registryProcess: () => registryProcess,
+      restartRegistry: async () => {
+        await registryProcess.stop();
+        registryProcess = await startRegistry();
+      },
+      stop: () => {
+        stopping ??= unwind();
+        return stopping;
+      },
+    };
+  } catch (err) {
+    await unwind();
+    throw err;
+  }
+}
