@@ -65,7 +65,7 @@ const GRANT_ACTIONS: Readonly<Record<Grant, readonly string[]>> = {
   "ecr-quarantine": ["ecr:UpdateImageStorageClass"],
   "inspector-findings": ["inspector2:ListFindings"],
   "audit-query": ["dynamodb:Query"],
-  "audit-items": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+  "audit-items": ["dynamodb:PutItem", "dynamodb:UpdateItem"],
   "alerts-publish": ["sns:Publish"],
   "alerts-key": ["kms:GenerateDataKey", "kms:Decrypt"],
 };

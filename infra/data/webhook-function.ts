@@ -41,7 +41,6 @@ export const WEBHOOK_FUNCTION_SPEC: WebhookFunctionSpec = {
  */
 export const WEBHOOK_SDK_CALLS: readonly string[] = [
   "dynamodb:Query",
-  "dynamodb:GetItem",
   "dynamodb:PutItem",
   "dynamodb:UpdateItem",
   "sns:Publish",
