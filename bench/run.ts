@@ -8,8 +8,17 @@ import { bundleBench } from "./bundle-bench.ts";
 import { environment, printEnvironment } from "./environment.ts";
 import { gateBench } from "./gate-bench.ts";
 import { initBench } from "./init-bench.ts";
+import { localLatencyBench } from "./local-latency.ts";
+import { localThroughputBench } from "./local-throughput.ts";
 
-const BENCHES: Bench[] = [gateBench, bundleBench, initBench, auditBench];
+const BENCHES: Bench[] = [
+  gateBench,
+  bundleBench,
+  initBench,
+  auditBench,
+  localLatencyBench,
+  localThroughputBench,
+];
 
 function selected(args: readonly string[]): Bench[] {
   const wanted = args.map((a) => a.toLowerCase()).filter((a) => a && !a.startsWith("-"));

@@ -7,7 +7,7 @@ import { Command, CommanderError } from "commander";
 import { OciClient } from "../shared/adapters/oci/oci-client.ts";
 import { OciRegistryError } from "../shared/adapters/oci/oci-errors.ts";
 import { tagDigest } from "../shared/adapters/oci/oci-manifest.ts";
-import { AttachReportError, attachScanReport } from "./attach-scan-report.ts";
+import { AttachReportError, attachScanReport, reportMediaType } from "./attach-scan-report.ts";
 import { ImageReferenceError, parseImageReference, registryUrlFor } from "./image-reference.ts";
 
 const EXIT = { ok: 0, badInput: 2, error: 3 } as const;
@@ -24,7 +24,9 @@ function fail(code: number, message: string): never {
 }
 
 const program = new Command("attach-report")
-  .description("attach a Trivy or Grype JSON report to an image as an OCI artifact (subject = the image)")
+  .description(
+    "attach a Trivy or Grype JSON report to an image as an OCI artifact (subject = the image)",
+  )
   .requiredOption("--image <ref>", "the image: HOST:PORT/REPOSITORY@sha256:… (or :TAG)")
   .requiredOption("--report <file>", "trivy image --format json (or grype -o json) output")
   .option("--insecure", "plain HTTP to a registry that is not on loopback")
@@ -47,7 +49,19 @@ let report: Buffer;
 try {
   report = await readFile(opts.report);
 } catch (err) {
-  fail(EXIT.badInput, `--report ${opts.report}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (err as Error).message}`);
+  fail(
+    EXIT.badInput,
+    `--report ${opts.report}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (err as Error).message}`,
+  );
+}
+
+// Bad input is found before anything is sent to the registry.
+try {
+  reportMediaType(report);
+} catch (err) {
+  if (err instanceof AttachReportError)
+    fail(EXIT.badInput, `--report ${opts.report}: ${err.message}`);
+  throw err;
 }
 
 const client = (() => {

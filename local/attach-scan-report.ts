@@ -13,7 +13,10 @@ import {
   GRYPE_REPORT_MEDIA_TYPE,
   TRIVY_REPORT_MEDIA_TYPE,
 } from "../shared/adapters/oci/oci-scan-report.ts";
-import { detectFindingsFormat, parseFindingsDocument } from "../shared/findings/parse-findings-document.ts";
+import {
+  detectFindingsFormat,
+  parseFindingsDocument,
+} from "../shared/findings/parse-findings-document.ts";
 import { uploadBlob, uploadManifest } from "./oci-upload.ts";
 
 const OCI_EMPTY = "application/vnd.oci.empty.v1+json";
@@ -60,7 +63,10 @@ export interface AttachResult {
  * missing. Two attaches to one image at the same moment can lose one index entry: that schema
  * has no locking.
  */
-export async function attachScanReport(client: OciClient, req: AttachRequest): Promise<AttachResult> {
+export async function attachScanReport(
+  client: OciClient,
+  req: AttachRequest,
+): Promise<AttachResult> {
   const artifactType = reportMediaType(req.report);
   const subject = await getManifest(client, req.repository, req.digest);
   if (!subject) {
@@ -120,12 +126,19 @@ export function reportMediaType(report: Buffer): string {
   try {
     parseFindingsDocument(json, format);
   } catch (err) {
-    throw new AttachReportError("ATTACH_NOT_A_REPORT", `the ${format} report does not parse: ${(err as Error).message}`);
+    throw new AttachReportError(
+      "ATTACH_NOT_A_REPORT",
+      `the ${format} report does not parse: ${(err as Error).message}`,
+    );
   }
   return format === "trivy" ? TRIVY_REPORT_MEDIA_TYPE : GRYPE_REPORT_MEDIA_TYPE;
 }
 
-async function hasReferrersApi(client: OciClient, repository: string, digest: string): Promise<boolean> {
+async function hasReferrersApi(
+  client: OciClient,
+  repository: string,
+  digest: string,
+): Promise<boolean> {
   const res = await client.send({
     operation: "ListReferrers",
     target: { repository, reference: digest },
@@ -162,7 +175,11 @@ async function addToReferrersIndex(
   }
   if (manifests.some((d) => d.digest === descriptor.digest)) return;
   const index = Buffer.from(
-    JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: [...manifests, descriptor] }),
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: OCI_INDEX,
+      manifests: [...manifests, descriptor],
+    }),
   );
   await uploadManifest(client, repository, tag, index, OCI_INDEX);
 }

@@ -6,7 +6,9 @@ import type { Log } from "../shared/ports.ts";
  */
 export function consoleLog(write: (line: string) => void, verbose: boolean): Log {
   const line = (level: string, message: string, extra: Record<string, unknown>[]) =>
-    write(`${level} ${message}${extra.length ? ` ${JSON.stringify(Object.assign({}, ...extra))}` : ""}`);
+    write(
+      `${level} ${message}${extra.length ? ` ${JSON.stringify(Object.assign({}, ...extra))}` : ""}`,
+    );
   return {
     debug: (m, ...x) => verbose && line("debug", m, x),
     info: (m, ...x) => verbose && line("info", m, x),

@@ -1,8 +1,8 @@
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
+import { recordsTable } from "../cli/format-audit.ts";
 import { OciClient } from "../shared/adapters/oci/oci-client.ts";
 import { getManifest } from "../shared/adapters/oci/oci-manifest.ts";
-import { recordsTable } from "../cli/format-audit.ts";
 import { attachScanReport } from "./attach-scan-report.ts";
 import type { LocalRuntime } from "./runtime.ts";
 import { pushSampleImage } from "./sample-image.ts";
@@ -45,7 +45,12 @@ export async function runDemo(rt: LocalRuntime, say: (text: string) => void): Pr
     );
     const records = await waitForDecision(
       rt.audit,
-      { registry: "oci", registryId: rt.registryHost, repository: DEMO_REPOSITORY, digest: image.digest },
+      {
+        registry: "oci",
+        registryId: rt.registryHost,
+        repository: DEMO_REPOSITORY,
+        digest: image.digest,
+      },
       { since },
     );
     const gate = records.findLast((r) => r.action === "gate-evaluated");

@@ -19,7 +19,8 @@ export class ImageReferenceError extends Error {
   }
 }
 
-const REPOSITORY_RE = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
+const REPOSITORY_RE =
+  /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
 const TAG_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 const HOST_RE = /^(?:\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+)(?::\d{1,5})?$/;
 
@@ -27,7 +28,8 @@ export function parseImageReference(reference: string): ImageReference {
   const slash = reference.indexOf("/");
   if (slash < 0) throw new ImageReferenceError(reference, "no registry host");
   const host = reference.slice(0, slash);
-  if (!HOST_RE.test(host)) throw new ImageReferenceError(reference, `"${host}" is not a host[:port]`);
+  if (!HOST_RE.test(host))
+    throw new ImageReferenceError(reference, `"${host}" is not a host[:port]`);
   let rest = reference.slice(slash + 1);
   let digest: string | undefined;
   let tag: string | undefined;
@@ -36,7 +38,10 @@ export function parseImageReference(reference: string): ImageReference {
     digest = rest.slice(at + 1);
     rest = rest.slice(0, at);
     if (!DIGEST_RE.test(digest)) {
-      throw new ImageReferenceError(reference, `"${digest}" is not sha256: followed by 64 lowercase hex`);
+      throw new ImageReferenceError(
+        reference,
+        `"${digest}" is not sha256: followed by 64 lowercase hex`,
+      );
     }
   } else {
     const colon = rest.lastIndexOf(":");

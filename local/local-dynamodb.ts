@@ -61,7 +61,11 @@ export async function startLocalDynamoDb(opts: LocalDynamoDbOptions): Promise<Lo
   });
   const { port } = server.address() as AddressInfo;
   const endpoint = `http://${opts.host}:${port}`;
-  const raw = new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+  const raw = new DynamoDBClient({
+    endpoint,
+    region: LOCAL_REGION,
+    credentials: LOCAL_CREDENTIALS,
+  });
   const documentClient = DynamoDBDocumentClient.from(raw, {
     marshallOptions: { removeUndefinedValues: true },
   });

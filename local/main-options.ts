@@ -34,14 +34,26 @@ export function parseMainOptions(argv: string[]): MainOptions {
     .description(
       "registry-guard on this machine: a real registry, the webhook receiver, the pipeline, the audit trail and alerts",
     )
-    .option("--policy <file>", "policy file (default: ./registry-guard.yaml if present, else examples/registry-guard.yaml)")
+    .option(
+      "--policy <file>",
+      "policy file (default: ./registry-guard.yaml if present, else examples/registry-guard.yaml)",
+    )
     .option("--data-dir <dir>", "where registry, audit and alert data are kept", DEFAULT_DATA_DIR)
     .option("--registry-port <port>", "registry port", port, DEFAULT_PORTS.registry)
     .option("--receiver-port <port>", "webhook receiver port", port, DEFAULT_PORTS.receiver)
-    .option("--dynamodb-port <port>", "local DynamoDB (audit trail) port", port, DEFAULT_PORTS.dynamodb)
+    .option(
+      "--dynamodb-port <port>",
+      "local DynamoDB (audit trail) port",
+      port,
+      DEFAULT_PORTS.dynamodb,
+    )
     .option("--table <name>", "audit table name", DEFAULT_TABLE)
     .option("--alert-webhook <url>", "also POST every alert's JSON to this URL")
-    .option("--demo", "push a sample image with a failing Trivy report and show the quarantine", false)
+    .option(
+      "--demo",
+      "push a sample image with a failing Trivy report and show the quarantine",
+      false,
+    )
     .option("--verbose", "log every event the pipeline handles", false)
     .addHelpText(
       "after",

@@ -82,7 +82,8 @@ const onSignal = () => {
 process.on("SIGINT", onSignal);
 process.on("SIGTERM", onSignal);
 
-if (rt.secretCreated) err(`registry-guard: generated the receiver secret in ${rt.dir.secret} (mode 0600)`);
+if (rt.secretCreated)
+  err(`registry-guard: generated the receiver secret in ${rt.dir.secret} (mode 0600)`);
 out(
   instructions({
     registryPort: Number(new URL(rt.registryUrl).port),

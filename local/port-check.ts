@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import { createServer } from "node:net";
 
 /** A port the runtime needs is taken. */
@@ -41,4 +42,30 @@ export function freePort(host = "127.0.0.1"): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * A free port below the kernel's ephemeral range, for a process that binds it itself (the
+ * registry child): between this check and its bind, and while it restarts, no `listen(0)` or
+ * outgoing connection of another program can be handed the same port.
+ */
+export async function freePortOutsideEphemeralRange(host = "127.0.0.1"): Promise<number> {
+  let low = 32768;
+  try {
+    const range = await readFile("/proc/sys/net/ipv4/ip_local_port_range", "utf8");
+    low = Number(range.trim().split(/\s+/)[0]) || low;
+  } catch {
+    // not Linux: the usual default
+  }
+  const from = Math.max(1024, low - 8000);
+  for (let i = 0; i < 50; i++) {
+    const port = from + Math.floor(Math.random() * (low - from));
+    const free = await new Promise<boolean>((resolve) => {
+      const srv = createServer();
+      srv.once("error", () => resolve(false));
+      srv.listen(port, host, () => srv.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+  return freePort(host);
 }

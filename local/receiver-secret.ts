@@ -17,15 +17,20 @@ const SECRET_RE = /^[A-Za-z0-9_-]{32,256}$/;
  * (32 random bytes, base64url) and written there with mode 0600 on first start. A file with
  * looser permissions is tightened, since anyone who reads it can forge notifications.
  */
-export async function loadOrCreateSecret(path: string): Promise<{ secret: string; created: boolean }> {
+export async function loadOrCreateSecret(
+  path: string,
+): Promise<{ secret: string; created: boolean }> {
   let text: string | undefined;
   try {
     text = await readFile(path, "utf8");
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "ENOENT") {
-      throw new ReceiverSecretError(`cannot read the receiver secret ${path}: ${(err as Error).message}`, {
-        cause: err,
-      });
+      throw new ReceiverSecretError(
+        `cannot read the receiver secret ${path}: ${(err as Error).message}`,
+        {
+          cause: err,
+        },
+      );
     }
   }
   if (text !== undefined) {

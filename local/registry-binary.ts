@@ -14,7 +14,9 @@ export class RegistryBinaryMissingError extends Error {
   readonly command?: string;
   constructor(why: string, remedy: { command: string } | { advice: string }) {
     super(
-      "command" in remedy ? `${why}; install it with:\n  ${remedy.command}` : `${why}; ${remedy.advice}`,
+      "command" in remedy
+        ? `${why}; install it with:\n  ${remedy.command}`
+        : `${why}; ${remedy.advice}`,
     );
     this.name = "RegistryBinaryMissingError";
     if ("command" in remedy) this.command = remedy.command;
@@ -33,7 +35,10 @@ export async function findExecutable(
 ): Promise<string | null> {
   const candidates = name.includes("/")
     ? [name]
-    : (env.PATH ?? "").split(delimiter).filter(Boolean).map((dir) => join(dir, name));
+    : (env.PATH ?? "")
+        .split(delimiter)
+        .filter(Boolean)
+        .map((dir) => join(dir, name));
   for (const path of candidates) {
     try {
       await access(path, constants.X_OK);
@@ -66,10 +71,10 @@ export async function ensureRegistryBinary(opts: EnsureRegistryOptions): Promise
   const found = await findExecutable(name, env);
   if (found) return found;
   if (name !== "docker-registry") {
-    throw new RegistryBinaryMissingError(
-      `DOCKER_REGISTRY_BIN=${name} names no executable file`,
-      { advice: "unset DOCKER_REGISTRY_BIN to use docker-registry from PATH, or point it at the binary" },
-    );
+    throw new RegistryBinaryMissingError(`DOCKER_REGISTRY_BIN=${name} names no executable file`, {
+      advice:
+        "unset DOCKER_REGISTRY_BIN to use docker-registry from PATH, or point it at the binary",
+    });
   }
   const canInstall = await (opts.canInstall ?? (() => rootWithApt(env)))();
   if (!canInstall) {
@@ -88,7 +93,9 @@ export async function ensureRegistryBinary(opts: EnsureRegistryOptions): Promise
   let code = await run("apt-get", ["install", "-y", REGISTRY_PACKAGE]);
   if (code !== 0) {
     // A fresh machine may have no package lists yet.
-    opts.notice("registry-guard: apt-get install failed; refreshing package lists (apt-get update)");
+    opts.notice(
+      "registry-guard: apt-get install failed; refreshing package lists (apt-get update)",
+    );
     await run("apt-get", ["update"]);
     code = await run("apt-get", ["install", "-y", REGISTRY_PACKAGE]);
   }

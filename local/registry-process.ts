@@ -18,7 +18,11 @@ export interface RegistryProcessOptions {
   /** Where the registry sends its notifications, with the shared secret as a Bearer token. */
   notifications?: { url: string; secret: string };
   /** Called when the registry exits without being asked to. */
-  onUnexpectedExit?: (code: number | null, signal: NodeJS.Signals | null, stderrTail: string) => void;
+  onUnexpectedExit?: (
+    code: number | null,
+    signal: NodeJS.Signals | null,
+    stderrTail: string,
+  ) => void;
 }
 
 /** The registry did not come up. */
@@ -150,7 +154,9 @@ async function waitForApi(url: string, child: ChildProcess, tail: () => string):
     const status = await probe(`${url}/v2/`);
     if (status === 200 || status === 401) return;
     if (Date.now() > deadline) {
-      throw new RegistryStartError(`the registry did not answer on ${url} within 15 s: ${tail().trim()}`);
+      throw new RegistryStartError(
+        `the registry did not answer on ${url} within 15 s: ${tail().trim()}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 50));
   }

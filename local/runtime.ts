@@ -1,6 +1,6 @@
 import type { Writable } from "node:stream";
-import { DynamoDbAuditLog } from "../shared/adapters/dynamodb/dynamodb-audit-log.ts";
 import { ConsoleAlerts } from "../shared/adapters/console/console-alerts.ts";
+import { DynamoDbAuditLog } from "../shared/adapters/dynamodb/dynamodb-audit-log.ts";
 import type { LoadedPolicy } from "../shared/domain/policy-load.ts";
 import { resolvePolicy } from "../shared/domain/policy-resolve.ts";
 import type { RegistryEvent } from "../shared/domain/registry-event.ts";
@@ -12,15 +12,16 @@ import { type DataDir, dataDir, ensureDataDir } from "./data-dir.ts";
 import { EventQueue, type EventQueueOptions } from "./event-queue.ts";
 import { FanoutAlerts } from "./fanout-alerts.ts";
 import { type LocalDynamoDb, startLocalDynamoDb } from "./local-dynamodb.ts";
-import { assertPortFree, freePort } from "./port-check.ts";
+import { assertPortFree, freePortOutsideEphemeralRange } from "./port-check.ts";
+import { QueueFullError } from "./queue-full-error.ts";
 import { loadOrCreateSecret } from "./receiver-secret.ts";
 import { ensureRegistryBinary } from "./registry-binary.ts";
 import { type RegistryProcess, startRegistryProcess } from "./registry-process.ts";
 import { isRetryable } from "./retryable-error.ts";
 import { type ScanTimeoutTimer, startScanTimeoutTimer } from "./scan-timeout-timer.ts";
 import { SubjectAwareOciRegistry } from "./subject-aware-oci-registry.ts";
-import { startWebhookServer, type WebhookServer } from "./webhook-server.ts";
 import { WebhookAlerts } from "./webhook-alerts.ts";
+import { startWebhookServer, type WebhookServer } from "./webhook-server.ts";
 
 export const DEFAULT_PORTS = { registry: 5000, receiver: 5050, dynamodb: 4567 } as const;
 export const DEFAULT_TABLE = "registry-guard-audit";
@@ -48,6 +49,11 @@ export interface LocalRuntimeOptions {
   queue?: Pick<EventQueueOptions, "concurrency" | "maxAttempts" | "backoffMs">;
   /** Receiver body limit. */
   maxBodyBytes?: number;
+  /**
+   * Events waiting or in progress beyond which the receiver answers 503 and the registry
+   * retries later (it keeps undelivered notifications and backs off). Default 1000.
+   */
+  maxBacklog?: number;
   clock?: Clock;
   /** Install notices (apt-get) go here. */
   notice?: (line: string) => void;
@@ -81,8 +87,16 @@ export interface LocalRuntime {
   registryProcess(): RegistryProcess;
   /** Starts the registry again with the same port, storage and notifications. */
   restartRegistry(): Promise<void>;
-  /** Stops everything this runtime started, in reverse order; safe to call twice. */
+  /**
+   * Stops everything this runtime started: the sweep and the receiver (no new events), the queue
+   * (what was accepted finishes, 10 s at most), the registry, dynalite. Safe to call twice.
+   */
   stop(): Promise<void>;
+}
+
+/** Runs every step even when one fails: stopping must not leave a process behind. */
+async function inOrder(steps: (() => Promise<void>)[]): Promise<void> {
+  for (const step of steps) await step().catch(() => {});
 }
 
 /**
@@ -94,9 +108,8 @@ export interface LocalRuntime {
  */
 export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<LocalRuntime> {
   const cleanups: (() => Promise<void>)[] = [];
-  const unwind = async () => {
-    for (const c of cleanups.splice(0).reverse()) await c().catch(() => {});
-  };
+  // While starting: stop whatever had started, newest first.
+  const unwind = () => inOrder(cleanups.splice(0).reverse());
   try {
     const ports = {
       registry: opts.registryPort ?? DEFAULT_PORTS.registry,
@@ -104,11 +117,17 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
       dynamodb: opts.dynamodbPort ?? DEFAULT_PORTS.dynamodb,
     };
     // Every port is checked before anything starts: a clear error, and nothing to clean up.
-    if (ports.registry !== 0) await assertPortFree(HOST, ports.registry, "the registry", "--registry-port");
-    if (ports.receiver !== 0) await assertPortFree(HOST, ports.receiver, "the webhook receiver", "--receiver-port");
-    if (ports.dynamodb !== 0) await assertPortFree(HOST, ports.dynamodb, "the local DynamoDB", "--dynamodb-port");
+    if (ports.registry !== 0)
+      await assertPortFree(HOST, ports.registry, "the registry", "--registry-port");
+    if (ports.receiver !== 0)
+      await assertPortFree(HOST, ports.receiver, "the webhook receiver", "--receiver-port");
+    if (ports.dynamodb !== 0)
+      await assertPortFree(HOST, ports.dynamodb, "the local DynamoDB", "--dynamodb-port");
+    // A bad --alert-webhook is refused before anything starts, too.
+    const webhookAlerts = opts.alertWebhook ? new WebhookAlerts({ url: opts.alertWebhook }) : null;
     const binary = await ensureRegistryBinary({ notice: opts.notice ?? (() => {}) });
-    const registryPort = ports.registry === 0 ? await freePort(HOST) : ports.registry;
+    const registryPort =
+      ports.registry === 0 ? await freePortOutsideEphemeralRange(HOST) : ports.registry;
     const registryHost = `${HOST}:${registryPort}`;
 
     const dir = dataDir(opts.dataDir);
@@ -133,11 +152,12 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
     const registry = new SubjectAwareOciRegistry({ url: `http://${registryHost}`, log: opts.log });
     cleanups.push(async () => registry.close());
     const sinks: { name: string; alerts: Alerts }[] = [
-      { name: "console", alerts: new ConsoleAlerts({ out: opts.alertsOut, jsonlPath: dir.alerts }) },
+      {
+        name: "console",
+        alerts: new ConsoleAlerts({ out: opts.alertsOut, jsonlPath: dir.alerts }),
+      },
     ];
-    if (opts.alertWebhook) {
-      sinks.push({ name: "webhook", alerts: new WebhookAlerts({ url: opts.alertWebhook }) });
-    }
+    if (webhookAlerts) sinks.push({ name: "webhook", alerts: webhookAlerts });
     const deps: PipelineDeps = {
       registry,
       audit,
@@ -147,22 +167,23 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
       log: opts.log,
     };
 
+    const maxBacklog = opts.maxBacklog ?? 1000;
     const queue = new EventQueue({
       handler: async (event) => {
         if (event.kind === "ignored") return;
         const outcome = await handleEvent(deps, event);
         opts.onOutcome?.(outcome, event);
       },
-      concurrency: opts.queue?.concurrency ?? 4,
+      concurrency: opts.queue?.concurrency ?? 8,
       maxAttempts: opts.queue?.maxAttempts ?? 8,
       backoffMs: opts.queue?.backoffMs ?? ((n) => Math.min(250 * 2 ** (n - 1), 10_000)),
       isRetryable,
       log: opts.log,
     });
-    cleanups.push(async () => {
-      // Let what was accepted finish, but never hang on a registry that is gone.
-      await Promise.race([queue.close(), new Promise((r) => setTimeout(r, 10_000).unref())]);
-    });
+    // Let what was accepted finish, but never hang on a registry that is gone.
+    const drain = () =>
+      Promise.race([queue.close(), new Promise((r) => setTimeout(r, 10_000).unref())]);
+    cleanups.push(async () => void (await drain()));
 
     const receiver: WebhookServer = await startWebhookServer({
       host: HOST,
@@ -171,7 +192,13 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
       registryHost,
       ...(opts.maxBodyBytes ? { maxBodyBytes: opts.maxBodyBytes } : {}),
       ignoreRepository: (repo) => registry.quarantineRepositories.isQuarantine(repo),
-      onEvents: (events) => queue.enqueue(events),
+      onEvents: (events) => {
+        // Backpressure: refuse (503, the sender retries) rather than queue without bound.
+        const s = queue.stats();
+        const backlog = s.queued + s.inFlight + s.retrying;
+        if (backlog + events.length > maxBacklog) throw new QueueFullError(backlog, maxBacklog);
+        queue.enqueue(events);
+      },
       log: opts.log,
     });
     cleanups.push(() => receiver.close());
@@ -225,8 +252,17 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
         await registryProcess.stop();
         registryProcess = await startRegistry();
       },
+      // New events stop first, then what was accepted finishes while the registry is still up.
       stop: () => {
-        stopping ??= unwind();
+        cleanups.length = 0;
+        stopping ??= inOrder([
+          () => sweep.stop(),
+          () => receiver.close(),
+          async () => void (await drain()),
+          () => registryProcess.stop(),
+          async () => registry.close(),
+          () => dynamo.stop(),
+        ]);
         return stopping;
       },
     };

@@ -5,8 +5,8 @@ import {
   type ManifestContent,
   parseManifestContent,
 } from "../shared/adapters/oci/oci-manifest-content.ts";
-import { OciRegistry } from "../shared/adapters/oci/oci-registry.ts";
 import { listReferrers } from "../shared/adapters/oci/oci-referrers.ts";
+import { OciRegistry } from "../shared/adapters/oci/oci-registry.ts";
 import { DIGEST_RE, type ImageRef } from "../shared/domain/image.ts";
 import {
   type ReferrerInfo,
@@ -19,9 +19,9 @@ const TAG_VISIBLE_WAIT_MS = 1000;
 
 /**
  * The OCI adapter plus what the pipeline's OCI flow asks that the Registry port does not:
- * - whether a manifest pushed by digest names a `subject`, and whether the subject's referrer
- *   list already shows it (so a report pushed by digest alone triggers the gate on a registry
- *   with the referrers API, and waits for the `sha256-<hex>` index push on distribution 2.8);
+ * - whether a manifest pushed by digest names a `subject`, and whether the registry's referrers
+ *   API lists it (so a report pushed by digest alone triggers the gate on a registry with that
+ *   API; on distribution 2.8, which has none, the `sha256-<hex>` index push that follows does);
  * - whether a tag that names a subject is readable yet: distribution sends the push
  *   notification from inside the manifest PUT, before it links the tag, so a fast receiver can
  *   get there first. A short wait covers that; past it the pipeline has the event retried.
@@ -67,12 +67,15 @@ export class SubjectAwareOciRegistry extends OciRegistry implements ReferrerLook
     }
     const subject = content.subject?.digest;
     if (!subject || !DIGEST_RE.test(subject)) return null;
-    const { descriptors } = await listReferrers(this.client, ref.repository, subject);
+    // Only the referrers API counts: under the tag schema the client pushes the `sha256-<hex>`
+    // index next, and that push decides. Deciding here too would judge the subject twice, on
+    // two events that run side by side (the index may already list this manifest by now).
+    const { descriptors, via } = await listReferrers(this.client, ref.repository, subject);
     const artifactType =
       content.artifactType ?? (content.kind === "image" ? content.config.mediaType : undefined);
     return {
       subjectDigest: subject,
-      listed: descriptors.some((d) => d.digest === ref.digest),
+      listed: via === "referrers-api" && descriptors.some((d) => d.digest === ref.digest),
       ...(artifactType ? { artifactType } : {}),
     };
   }

@@ -1,5 +1,5 @@
 import type { AuditRecord } from "../shared/domain/audit-record.ts";
-import { imageKey, type ImageRef } from "../shared/domain/image.ts";
+import { type ImageRef, imageKey } from "../shared/domain/image.ts";
 import type { AuditLog } from "../shared/ports.ts";
 
 /** No decision was recorded in time. */

@@ -31,10 +31,14 @@ export class WebhookAlerts implements Alerts {
     try {
       url = new URL(opts.url);
     } catch {
-      throw new AlertWebhookError(`--alert-webhook ${opts.url}: not a URL; expected http(s)://host/path`);
+      throw new AlertWebhookError(
+        `--alert-webhook ${opts.url}: not a URL; expected http(s)://host/path`,
+      );
     }
     if (url.protocol !== "http:" && url.protocol !== "https:") {
-      throw new AlertWebhookError(`--alert-webhook ${opts.url}: only http and https URLs are supported`);
+      throw new AlertWebhookError(
+        `--alert-webhook ${opts.url}: only http and https URLs are supported`,
+      );
     }
     this.url = url;
     this.timeoutMs = opts.timeoutMs ?? 5000;

@@ -162,7 +162,8 @@ async function onSubjectReferred(
     };
   }
   // Recorded above; the retry finds that record and goes on to decide.
-  if (subject.when === "retry") throw new ReferrerNotVisibleError(event.image, subject.image.digest);
+  if (subject.when === "retry")
+    throw new ReferrerNotVisibleError(event.image, subject.image.digest);
   const pushedAt = await recordedPushTime(deps.audit, subject.image);
   const outcome = await decideImage(deps, {
     ...refCtx,
@@ -179,11 +180,7 @@ function ociPushTime(deps: PipelineDeps, image: ImageRef): Promise<string | unde
     : Promise.resolve(undefined);
 }
 
-function recorded(
-  event: RegistryEvent,
-  image: ImageRef,
-  step: PipelineStep,
-): PipelineOutcome {
+function recorded(event: RegistryEvent, image: ImageRef, step: PipelineStep): PipelineOutcome {
   return {
     eventId: event.eventId,
     kind: event.kind,

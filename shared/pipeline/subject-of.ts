@@ -8,10 +8,11 @@ export interface ReferrerInfo {
   subjectDigest: string;
   artifactType?: string;
   /**
-   * Whether a scan read of the subject would find the manifest now. For a manifest pushed by
-   * digest: the subject's referrer list (its referrers API, or the `sha256-<hex>` index) lists
-   * it. For one pushed under a tag that names the subject: the tag resolves (a registry may
-   * notify a push before its tag is readable).
+   * Whether this push is the one that makes the manifest findable by a scan read of the subject.
+   * For a manifest pushed by digest: the registry's referrers API lists it (under the tag schema
+   * the client's `sha256-<hex>` index push comes next and is that push). For one pushed under a
+   * tag that names the subject: the tag resolves (a registry may notify a push before its tag
+   * is readable).
    */
   listed: boolean;
 }

@@ -14,7 +14,12 @@ const alert: Alert = {
   subject: "[registry-guard] FAIL quarantined prod/a@sha256:0000",
   text: "prod/a FAILED the severity gate",
   json: { schemaVersion: 1, verdict: "fail" },
-  attributes: { eventType: "image.quarantined", severity: "HIGH", repository: "prod/a", verdict: "fail" },
+  attributes: {
+    eventType: "image.quarantined",
+    severity: "HIGH",
+    repository: "prod/a",
+    verdict: "fail",
+  },
 };
 
 let server: http.Server;
@@ -75,9 +80,9 @@ describe("alert sinks of the local runtime", () => {
   });
 
   it("an unreachable webhook is an error, and a bad URL is refused up front", async () => {
-    await expect(new WebhookAlerts({ url: "http://127.0.0.1:9/x", timeoutMs: 2000 }).publish(alert)).rejects.toBeInstanceOf(
-      AlertWebhookError,
-    );
+    await expect(
+      new WebhookAlerts({ url: "http://127.0.0.1:9/x", timeoutMs: 2000 }).publish(alert),
+    ).rejects.toBeInstanceOf(AlertWebhookError);
     expect(() => new WebhookAlerts({ url: "ftp://example.com/x" })).toThrow(/http and https/);
     expect(() => new WebhookAlerts({ url: "not a url" })).toThrow(/not a URL/);
   });

@@ -2,10 +2,7 @@ import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import {
-  ensureRegistryBinary,
-  RegistryBinaryMissingError,
-} from "../../local/registry-binary.ts";
+import { ensureRegistryBinary, RegistryBinaryMissingError } from "../../local/registry-binary.ts";
 import { registryConfig } from "../../local/registry-process.ts";
 
 const dirs: string[] = [];
@@ -93,7 +90,9 @@ describe("ensureRegistryBinary", () => {
       },
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RegistryBinaryMissingError);
-    expect((err as RegistryBinaryMissingError).command).toBe("sudo apt-get install -y docker-registry");
+    expect((err as RegistryBinaryMissingError).command).toBe(
+      "sudo apt-get install -y docker-registry",
+    );
     expect((err as Error).message).toContain("sudo apt-get install -y docker-registry");
   });
 
@@ -118,7 +117,10 @@ describe("registryConfig", () => {
   };
 
   it("enables deletes and notifies manifest events only, with the secret as a Bearer token", () => {
-    const cfg = registryConfig({ ...base, notifications: { url: "http://127.0.0.1:5050/webhooks/distribution", secret: "s3cr3t" } });
+    const cfg = registryConfig({
+      ...base,
+      notifications: { url: "http://127.0.0.1:5050/webhooks/distribution", secret: "s3cr3t" },
+    });
     expect(cfg).toMatchObject({
       storage: { filesystem: { rootdirectory: "/data/registry" }, delete: { enabled: true } },
       http: { addr: "127.0.0.1:5000" },

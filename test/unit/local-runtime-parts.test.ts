@@ -4,11 +4,19 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { AttachReportError, reportMediaType } from "../../local/attach-scan-report.ts";
-import { ImageReferenceError, parseImageReference, registryUrlFor } from "../../local/image-reference.ts";
+import {
+  ImageReferenceError,
+  parseImageReference,
+  registryUrlFor,
+} from "../../local/image-reference.ts";
 import { instructions } from "../../local/instructions.ts";
 import { defaultPolicyFile } from "../../local/main-options.ts";
 import { outcomeLine } from "../../local/outcome-line.ts";
-import { loadOrCreateSecret, maskSecret, ReceiverSecretError } from "../../local/receiver-secret.ts";
+import {
+  loadOrCreateSecret,
+  maskSecret,
+  ReceiverSecretError,
+} from "../../local/receiver-secret.ts";
 import { isRetryable } from "../../local/retryable-error.ts";
 import { waitForDecision } from "../../local/wait-for-decision.ts";
 import { MemoryAuditLog } from "../../shared/adapters/memory/memory-audit-log.ts";
@@ -75,7 +83,12 @@ describe("image references for attach-report", () => {
   });
 
   it("explains what is wrong with a bad reference", () => {
-    for (const bad of ["app@" + digest, "localhost:5000/App@" + digest, "localhost:5000/app", "localhost:5000/app@sha256:12"]) {
+    for (const bad of [
+      `app@${digest}`,
+      `localhost:5000/App@${digest}`,
+      "localhost:5000/app",
+      "localhost:5000/app@sha256:12",
+    ]) {
       expect(() => parseImageReference(bad)).toThrow(ImageReferenceError);
     }
   });
@@ -127,7 +140,9 @@ describe("the start banner", () => {
     const text = instructions(input);
     expect(text).toContain("docker://localhost:5000/prod/alpine:3.20");
     expect(text).toContain("--dest-tls-verify=false");
-    expect(text).toContain("npm run attach-report -- --image localhost:5000/prod/alpine@sha256:<digest> --report trivy.json");
+    expect(text).toContain(
+      "npm run attach-report -- --image localhost:5000/prod/alpine@sha256:<digest> --report trivy.json",
+    );
     expect(text).toContain("tail -f .registry-guard/alerts.jsonl");
     expect(text).toContain(
       "audit query --repository oci:127.0.0.1:5000/prod/alpine --endpoint-dynamodb http://127.0.0.1:4567 --table registry-guard-audit",
@@ -149,7 +164,14 @@ describe("the start banner", () => {
 
 describe("which failures the queue retries", () => {
   it("never retries a digest mismatch or a configuration error; retries the rest", () => {
-    expect(isRetryable(new DigestMismatchError({ repository: "a", digest: `sha256:${"0".repeat(64)}` }, `sha256:${"1".repeat(64)}`))).toBe(false);
+    expect(
+      isRetryable(
+        new DigestMismatchError(
+          { repository: "a", digest: `sha256:${"0".repeat(64)}` },
+          `sha256:${"1".repeat(64)}`,
+        ),
+      ),
+    ).toBe(false);
     expect(isRetryable(Object.assign(new Error("x"), { code: "OCI_WRONG_REGISTRY" }))).toBe(false);
     expect(isRetryable(Object.assign(new Error("x"), { code: "OCI_UNREACHABLE" }))).toBe(true);
     expect(isRetryable(new Error("socket hang up"))).toBe(true);
@@ -158,7 +180,7 @@ describe("which failures the queue retries", () => {
 
 describe("outcome lines", () => {
   it("say the verdict and effects, and stay quiet about duplicates and ignored events", () => {
-    const image = "oci:127.0.0.1:5000/prod/a@sha256:" + "0".repeat(64);
+    const image = `oci:127.0.0.1:5000/prod/a@sha256:${"0".repeat(64)}`;
     expect(
       outcomeLine({
         eventId: "e1",
@@ -175,13 +197,24 @@ describe("outcome lines", () => {
     ).toBe(`FAIL ${image} → quarantined, alert-sent  [image-pushed e1]`);
     expect(outcomeLine({ eventId: "e", kind: "ignored", status: "ignored", steps: [] })).toBeNull();
     expect(
-      outcomeLine({ eventId: "e", kind: "image-pushed", image, status: "recorded", steps: [{ action: "event-received", status: "duplicate" }] }),
+      outcomeLine({
+        eventId: "e",
+        kind: "image-pushed",
+        image,
+        status: "recorded",
+        steps: [{ action: "event-received", status: "duplicate" }],
+      }),
     ).toBeNull();
   });
 });
 
 describe("waitForDecision", () => {
-  const ref = { registry: "oci" as const, registryId: "127.0.0.1:5000", repository: "prod/a", digest: `sha256:${"c".repeat(64)}` };
+  const ref = {
+    registry: "oci" as const,
+    registryId: "127.0.0.1:5000",
+    repository: "prod/a",
+    digest: `sha256:${"c".repeat(64)}`,
+  };
   const base = {
     imageKey: imageKey(ref),
     repositoryKey: repositoryKey(ref),
@@ -194,9 +227,16 @@ describe("waitForDecision", () => {
 
   it("waits for every effect a failing quarantine decision calls for", async () => {
     const audit = new MemoryAuditLog({ clock: () => new Date() });
-    await audit.append({ ...base, action: "gate-evaluated", verdict: "fail", detail: { onFail: "quarantine" } });
+    await audit.append({
+      ...base,
+      action: "gate-evaluated",
+      verdict: "fail",
+      detail: { onFail: "quarantine" },
+    });
     await audit.append({ ...base, action: "alert-sent" });
-    await expect(waitForDecision(audit, ref, { timeoutMs: 150, pollMs: 10 })).rejects.toThrow(/no gate decision/);
+    await expect(waitForDecision(audit, ref, { timeoutMs: 150, pollMs: 10 })).rejects.toThrow(
+      /no gate decision/,
+    );
     await audit.append({ ...base, action: "quarantined" });
     expect((await waitForDecision(audit, ref, { timeoutMs: 150 })).map((r) => r.action)).toEqual([
       "gate-evaluated",

@@ -219,7 +219,10 @@ describe("OCI: the scan timeout runs from the recorded push notification", () =>
       subjectDigest: app.digest,
     };
     const early = await handleEvent(deps, sig);
-    expect(early).toMatchObject({ status: "pending", note: "retry after 2024-06-01T12:20:00.000Z" });
+    expect(early).toMatchObject({
+      status: "pending",
+      note: "retry after 2024-06-01T12:20:00.000Z",
+    });
 
     time.set(minutesAfter(T0, 31));
     const late = await handleEvent(deps, { ...sig, eventId: "sig-2" });
@@ -285,7 +288,10 @@ describe("subjectOf", () => {
 
   it("never re-reads ECR pushes", async () => {
     const registry = new SubjectAwareRegistry("ecr");
-    registry.subjects.set(`sha256:${hex("1")}`, { subjectDigest: `sha256:${hex("2")}`, listed: true });
+    registry.subjects.set(`sha256:${hex("1")}`, {
+      subjectDigest: `sha256:${hex("2")}`,
+      listed: true,
+    });
     const image: ImageRef = {
       registry: "ecr",
       registryId: "123456789012",
