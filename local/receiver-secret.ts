@@ -48,7 +48,7 @@ export async function loadOrCreateSecret(
   return { secret, created: true };
 }
 
-/** Enough of the secret to tell two apart, never enough to use: `abcd…` (length). */
+/** How the banner mentions the secret: its length only, no character of it. */
 export function maskSecret(secret: string): string {
-  return `${secret.slice(0, 4)}… (${secret.length} characters)`;
+  return `(${secret.length} characters, not shown)`;
 }

@@ -106,7 +106,7 @@ export async function startWebhookServer(opts: WebhookServerOptions): Promise<We
             failure(
               "WEBHOOK_UNAVAILABLE",
               503,
-              "the receiver took no events (shutting down); the registry will retry",
+              `the receiver took no events (${(err as Error).message}); the registry will retry`,
             ),
             true,
             log,
