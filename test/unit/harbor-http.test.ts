@@ -5,8 +5,8 @@ import {
   type HarborCall,
   HarborHttp,
   type HarborHttpOptions,
-  parseRetryAfter,
 } from "../../shared/adapters/harbor/harbor-http.ts";
+import { parseRetryAfter } from "../../shared/adapters/http-retry.ts";
 
 const CALL: HarborCall = {
   operation: "GetArtifact",

@@ -2,11 +2,8 @@ import http from "node:http";
 import { createServer as createNetServer } from "node:net";
 import fc from "fast-check";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import {
-  HttpTransportError,
-  OciHttpClient,
-  parseRetryAfter,
-} from "../../shared/adapters/oci/oci-http-client.ts";
+import { parseRetryAfter } from "../../shared/adapters/http-retry.ts";
+import { HttpTransportError, OciHttpClient } from "../../shared/adapters/oci/oci-http-client.ts";
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 

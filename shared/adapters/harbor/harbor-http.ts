@@ -1,3 +1,4 @@
+import { HttpRetry, type HttpRetryOptions } from "../http-retry.ts";
 import { type CaFetch, caFetch, type HarborFetch } from "./harbor-ca-fetch.ts";
 import { HarborApiError, type HarborApiErrorCode, type HarborTarget } from "./harbor-errors.ts";
 
@@ -7,7 +8,7 @@ export interface HarborAuth {
   password: string;
 }
 
-export interface HarborHttpOptions {
+export interface HarborHttpOptions extends HttpRetryOptions {
   /** Harbor's URL, `https://harbor.example.com` (`/api/v2.0` is added unless already there). */
   baseUrl: string;
   /** Basic credentials; without them only public projects can be read. */
@@ -18,14 +19,6 @@ export interface HarborHttpOptions {
   ca?: string | readonly string[];
   /** Time allowed per attempt, answer body included. Default 30 s. */
   timeoutMs?: number;
-  /** Attempts per request, the first included. Default 4. */
-  maxAttempts?: number;
-  /** First backoff delay; doubles per retry up to maxDelayMs (default 200 ms and 5 s). */
-  baseDelayMs?: number;
-  maxDelayMs?: number;
-  /** Test seams. */
-  sleep?: (ms: number) => Promise<void>;
-  random?: () => number;
 }
 
 /** One GET below `/api/v2.0`. */
@@ -49,8 +42,6 @@ export interface HarborResponse {
 }
 
 const API_PATH = "/api/v2.0";
-/** A Retry-After beyond this is not waited out in-process: the caller's own retry takes over. */
-const MAX_RETRY_AFTER_MS = 30_000;
 /** Error answers are read only this far: enough for Harbor's `errors[]`. */
 const ERROR_BODY_BYTES = 64 * 1024;
 /** Secrets shorter than this are not scrubbed from text (it would mangle every message). */
@@ -110,11 +101,7 @@ export class HarborHttp {
   private readonly fetchFn: HarborFetch;
   private readonly owned: CaFetch | undefined;
   private readonly timeoutMs: number;
-  private readonly maxAttempts: number;
-  private readonly baseDelayMs: number;
-  private readonly maxDelayMs: number;
-  private readonly sleep: (ms: number) => Promise<void>;
-  private readonly random: () => number;
+  private readonly retry: HttpRetry;
 
   constructor(opts: HarborHttpOptions) {
     const base = parseBaseUrl(opts.baseUrl);
@@ -143,11 +130,7 @@ export class HarborHttp {
       this.secrets = [];
     }
     this.timeoutMs = opts.timeoutMs ?? 30_000;
-    this.maxAttempts = Math.max(1, opts.maxAttempts ?? 4);
-    this.baseDelayMs = opts.baseDelayMs ?? 200;
-    this.maxDelayMs = opts.maxDelayMs ?? 5_000;
-    this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
-    this.random = opts.random ?? Math.random;
+    this.retry = new HttpRetry(opts);
   }
 
   /** One GET, retried while Harbor is unavailable. */
@@ -171,7 +154,7 @@ export class HarborHttp {
             { cause: err },
           );
         }
-        if (attempt >= this.maxAttempts) {
+        if (attempt >= this.retry.maxAttempts) {
           const why =
             err instanceof Error && err.name === "TimeoutError"
               ? `no answer within ${this.timeoutMs} ms`
@@ -183,11 +166,11 @@ export class HarborHttp {
             { cause: err },
           );
         }
-        await this.sleep(this.backoff(attempt, null));
+        await this.retry.wait(attempt);
         continue;
       }
-      if (!isRetryableStatus(res.status) || attempt >= this.maxAttempts) return res;
-      await this.sleep(this.backoff(attempt, res.headers.get("retry-after")));
+      if (!isRetryableStatus(res.status) || attempt >= this.retry.maxAttempts) return res;
+      await this.retry.wait(attempt, res.headers.get("retry-after"));
     }
   }
 
@@ -236,14 +219,6 @@ export class HarborHttp {
       : await readBody(res, ERROR_BODY_BYTES, true);
     const requestId = res.headers.get("x-request-id") ?? undefined;
     return { status: res.status, headers: res.headers, body, ...(requestId ? { requestId } : {}) };
-  }
-
-  /** Exponential backoff, half fixed and half random, never under Retry-After (capped). */
-  private backoff(attempt: number, retryAfter: string | null): number {
-    const exp = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (attempt - 1));
-    const jittered = exp / 2 + (this.random() * exp) / 2;
-    const asked = parseRetryAfter(retryAfter);
-    return asked === undefined ? jittered : Math.max(jittered, Math.min(asked, MAX_RETRY_AFTER_MS));
   }
 }
 
@@ -300,13 +275,4 @@ async function readBody(res: Response, limit: number, truncate: boolean): Promis
     chunks.push(value);
   }
   return Buffer.concat(chunks);
-}
-
-/** Retry-After in milliseconds: delta-seconds or an HTTP date; undefined when absent or junk. */
-export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
-  if (value === null) return undefined;
-  const v = value.trim();
-  if (/^\d+$/.test(v)) return Number(v) * 1000;
-  const at = Date.parse(v);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }

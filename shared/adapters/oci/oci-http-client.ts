@@ -2,6 +2,7 @@ import http, { type IncomingHttpHeaders } from "node:http";
 import https from "node:https";
 import { Readable } from "node:stream";
 import { rootCertificates } from "node:tls";
+import { HttpRetry, type HttpRetryOptions } from "../http-retry.ts";
 
 // node:http rather than fetch: Node's built-in fetch cannot be given a CA bundle per client
 // without the `undici` package (not a dependency here), and private registries often have one.
@@ -30,19 +31,11 @@ export interface HttpResponse {
 export type HttpStreamResponse = Omit<HttpResponse, "body"> &
   ({ stream: Readable; body?: undefined } | { stream?: undefined; body: Buffer });
 
-export interface HttpClientOptions {
+export interface HttpClientOptions extends HttpRetryOptions {
   /** PEM certificate(s) trusted in addition to Node's bundled roots (a private registry's CA). */
   ca?: string | string[];
   /** Idle time allowed on a socket before an attempt fails. Default 30 s. */
   timeoutMs?: number;
-  /** Attempts per request, the first included. Default 4. */
-  maxAttempts?: number;
-  /** First backoff delay; doubles per retry up to maxDelayMs (default 200 ms and 5 s). */
-  baseDelayMs?: number;
-  maxDelayMs?: number;
-  /** Test seams. */
-  sleep?: (ms: number) => Promise<void>;
-  random?: () => number;
 }
 
 export type HttpTransportErrorCode = "OCI_UNREACHABLE" | "OCI_TLS_FAILED" | "OCI_INVALID_RESPONSE";
@@ -61,8 +54,6 @@ export class HttpTransportError extends Error {
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
-/** A Retry-After beyond this is not waited out in-process: the caller's own retry takes over. */
-const MAX_RETRY_AFTER_MS = 30_000;
 const MAX_REDIRECTS = 5;
 const ERROR_BODY_BYTES = 64 * 1024;
 
@@ -115,11 +106,7 @@ export class OciHttpClient {
   private readonly httpAgent: http.Agent;
   private readonly httpsAgent: https.Agent;
   private readonly timeoutMs: number;
-  private readonly maxAttempts: number;
-  private readonly baseDelayMs: number;
-  private readonly maxDelayMs: number;
-  private readonly sleep: (ms: number) => Promise<void>;
-  private readonly random: () => number;
+  private readonly retry: HttpRetry;
 
   constructor(opts: HttpClientOptions = {}) {
     const extra = opts.ca === undefined ? [] : Array.isArray(opts.ca) ? opts.ca : [opts.ca];
@@ -129,11 +116,7 @@ export class OciHttpClient {
       ...(extra.length > 0 ? { ca: [...rootCertificates, ...extra] } : {}),
     });
     this.timeoutMs = opts.timeoutMs ?? 30_000;
-    this.maxAttempts = Math.max(1, opts.maxAttempts ?? 4);
-    this.baseDelayMs = opts.baseDelayMs ?? 200;
-    this.maxDelayMs = opts.maxDelayMs ?? 5_000;
-    this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
-    this.random = opts.random ?? Math.random;
+    this.retry = new HttpRetry(opts);
   }
 
   /** The whole answer in memory. Statuses are returned, never thrown: the caller decides. */
@@ -183,7 +166,7 @@ export class OciHttpClient {
 
   private async withRetries(req: HttpRequest, stream: boolean): Promise<Attempt> {
     const retryable = !(req.body instanceof Readable);
-    const attempts = retryable ? this.maxAttempts : 1;
+    const attempts = retryable ? this.retry.maxAttempts : 1;
     for (let attempt = 1; ; attempt++) {
       let a: Attempt;
       try {
@@ -209,21 +192,13 @@ export class OciHttpClient {
             err,
           );
         }
-        await this.sleep(this.backoff(attempt, undefined));
+        await this.retry.wait(attempt);
         continue;
       }
       if (!isRetryableStatus(a.res.status) || attempt >= attempts) return a;
       if (a.kind === "streamed") a.res.stream?.destroy();
-      await this.sleep(this.backoff(attempt, a.res.headers["retry-after"]));
+      await this.retry.wait(attempt, a.res.headers["retry-after"]);
     }
-  }
-
-  /** Full-jitter-ish exponential backoff: half fixed, half random, never under Retry-After. */
-  private backoff(attempt: number, retryAfter: string | undefined): number {
-    const exp = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (attempt - 1));
-    const jittered = exp / 2 + (this.random() * exp) / 2;
-    const asked = parseRetryAfter(retryAfter);
-    return asked === undefined ? jittered : Math.max(jittered, Math.min(asked, MAX_RETRY_AFTER_MS));
   }
 
   private once(req: HttpRequest, stream: boolean): Promise<Attempt> {
@@ -284,13 +259,4 @@ export class OciHttpClient {
       }
     });
   }
-}
-
-/** Retry-After in milliseconds: delta-seconds or an HTTP date; undefined when absent or junk. */
-export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
-  if (value === undefined) return undefined;
-  const v = value.trim();
-  if (/^\d+$/.test(v)) return Number(v) * 1000;
-  const at = Date.parse(v);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
