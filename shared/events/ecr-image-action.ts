@@ -1,6 +1,5 @@
-import * as z from "zod";
 import type { IgnoredEvent, ImageDeleted, ImagePushed } from "../domain/registry-event.ts";
-import { awsEvent, digest, ecrRepositoryName, mediaType } from "./field-schemas.ts";
+import { ecrActionSchemas } from "./field-schemas.ts";
 import { ignored, quoteShort } from "./ignored-event.ts";
 import { validateEvent } from "./validate-event.ts";
 
@@ -8,25 +7,7 @@ export const ECR_IMAGE_ACTION = { source: "aws.ecr", detailType: "ECR Image Acti
 
 const { source, detailType } = ECR_IMAGE_ACTION;
 
-/** Enough to decide whether the event is one we act on. */
-const head = awsEvent(
-  source,
-  detailType,
-  z.object({ result: z.string().min(1).max(64), "action-type": z.string().min(1).max(64) }),
-);
-
-const full = awsEvent(
-  source,
-  detailType,
-  z.object({
-    "repository-name": ecrRepositoryName,
-    "image-digest": digest,
-    // Absent (or empty) when the image was pushed or deleted by digest.
-    "image-tag": z.string().max(300).optional(),
-    "manifest-media-type": mediaType.optional(),
-    "artifact-media-type": mediaType.optional(),
-  }),
-);
+const { head, full } = ecrActionSchemas(source, detailType);
 
 /**
  * ECR's push/delete notification. PUSH and DELETE with result SUCCESS become image-pushed and

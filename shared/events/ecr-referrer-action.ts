@@ -1,6 +1,5 @@
-import * as z from "zod";
 import type { IgnoredEvent, ReferrerPushed } from "../domain/registry-event.ts";
-import { awsEvent, digest, ecrRepositoryName, mediaType } from "./field-schemas.ts";
+import { ecrActionSchemas } from "./field-schemas.ts";
 import { ignored, quoteShort } from "./ignored-event.ts";
 import { subjectDigestFromTag } from "./referrer-subject.ts";
 import { validateEvent } from "./validate-event.ts";
@@ -12,23 +11,7 @@ export const ECR_REFERRER_ACTION = {
 
 const { source, detailType } = ECR_REFERRER_ACTION;
 
-const head = awsEvent(
-  source,
-  detailType,
-  z.object({ result: z.string().min(1).max(64), "action-type": z.string().min(1).max(64) }),
-);
-
-const full = awsEvent(
-  source,
-  detailType,
-  z.object({
-    "repository-name": ecrRepositoryName,
-    "image-digest": digest,
-    "image-tag": z.string().max(300).optional(),
-    "manifest-media-type": mediaType.optional(),
-    "artifact-media-type": mediaType.optional(),
-  }),
-);
+const { head, full } = ecrActionSchemas(source, detailType);
 
 /**
  * ECR's action on a referrer (signature, attestation, SBOM). AWS documents this event with the

@@ -95,3 +95,29 @@ export function awsEvent<T extends z.ZodType>(source: string, detailType: string
     detail,
   });
 }
+
+/**
+ * ECR's action events (ECR Image Action, ECR Referrer Action) share one detail shape: `head` is
+ * enough to decide whether we act on the event, `full` validates what acting needs.
+ */
+export function ecrActionSchemas(source: string, detailType: string) {
+  return {
+    head: awsEvent(
+      source,
+      detailType,
+      z.object({ result: z.string().min(1).max(64), "action-type": z.string().min(1).max(64) }),
+    ),
+    full: awsEvent(
+      source,
+      detailType,
+      z.object({
+        "repository-name": ecrRepositoryName,
+        "image-digest": digest,
+        // Absent (or empty) when the image was pushed or deleted by digest.
+        "image-tag": z.string().max(300).optional(),
+        "manifest-media-type": mediaType.optional(),
+        "artifact-media-type": mediaType.optional(),
+      }),
+    ),
+  };
+}
