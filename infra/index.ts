@@ -52,16 +52,6 @@ export async function deploy() {
     repositoryPrefixes,
   });
   const schedule = scanTimeoutSchedule(fns["scan-timeout-check"], deadLetters.eventDelivery);
-  const ruleArns = [...Object.values(rules).map((r) => r.arn), schedule.nodes.rule.arn];
-  new aws.sqs.QueuePolicy("EventDeliveryDlqPolicy", {
-    queueUrl: deadLetters.eventDelivery.url,
-    policy: $util
-      .all([deadLetters.eventDelivery.arn, ...ruleArns])
-      .apply(([queueArn, ...arns]) => JSON.stringify(eventDeliveryQueuePolicy(queueArn, arns))),
-  });
-
-  alarms({ topicArn: topic.arn, deadLetters, functions: fns });
-
   const receiver = webhookSettings
     ? webhookReceiver({
         settings: webhookSettings,
@@ -70,8 +60,22 @@ export async function deploy() {
         topic,
         topicKey: key,
         policySource,
+        deadLetterQueue: deadLetters.eventDelivery,
       })
     : undefined;
+  const ruleArns = [
+    ...Object.values(rules).map((r) => r.arn),
+    schedule.nodes.rule.arn,
+    ...(receiver ? [receiver.scheduleRuleArn] : []),
+  ];
+  new aws.sqs.QueuePolicy("EventDeliveryDlqPolicy", {
+    queueUrl: deadLetters.eventDelivery.url,
+    policy: $util
+      .all([deadLetters.eventDelivery.arn, ...ruleArns])
+      .apply(([queueArn, ...arns]) => JSON.stringify(eventDeliveryQueuePolicy(queueArn, arns))),
+  });
+
+  alarms({ topicArn: topic.arn, deadLetters, functions: fns });
 
   return {
     tableName: table.name,
@@ -93,6 +97,7 @@ export async function deploy() {
           webhookReceiver: {
             registry: receiver.registryHost,
             function: receiver.function.name,
+            scanTimeoutFunction: receiver.sweep.name,
             distributionUrl: $interpolate`${receiver.url}webhooks/distribution`,
             harborUrl: $interpolate`${receiver.url}webhooks/harbor`,
           },

@@ -1,8 +1,10 @@
 import { type AlarmSpec, functionErrorsAlarm } from "./data/alarm-specs.ts";
-import { BUNDLED_POLICY_FILE } from "./data/function-specs.ts";
+import { EVENT_TARGET_RETRY } from "./data/delivery-policy.ts";
+import { BUNDLED_POLICY_FILE, SCAN_TIMEOUT_SCHEDULE } from "./data/function-specs.ts";
 import type { IamStatement } from "./data/iam-statements.ts";
 import { WEBHOOK_ALARMS, type WebhookAlarmSpec } from "./data/webhook-alarms.ts";
 import {
+  OCI_SWEEP_FUNCTION_SPEC,
   WEBHOOK_ENV,
   WEBHOOK_FUNCTION_SPEC,
   WEBHOOK_SECRETS,
@@ -19,6 +21,8 @@ export interface WebhookReceiverInput {
   topicKey: aws.kms.Key;
   /** Policy file to bundle, relative to the repository root. */
   policySource: string;
+  /** Where the sweep schedule's undeliverable invocations go (the stage's event-delivery DLQ). */
+  deadLetterQueue: sst.aws.Queue;
 }
 
 function toPermission({ effect, actions, resources, conditions }: IamStatement) {
@@ -74,6 +78,19 @@ export function webhookReceiver(input: WebhookReceiverInput) {
       ),
     );
 
+  const registryEnv = {
+    [WEBHOOK_ENV.tableName]: table.name,
+    [WEBHOOK_ENV.topicArn]: topic.arn,
+    [WEBHOOK_ENV.policyFile]: BUNDLED_POLICY_FILE,
+    [WEBHOOK_ENV.registryUrl]: settings.registryUrl,
+    [WEBHOOK_ENV.scanSource]: settings.scanSource,
+    ...(settings.quarantineRepository
+      ? { [WEBHOOK_ENV.quarantineRepository]: settings.quarantineRepository }
+      : {}),
+    [WEBHOOK_ENV.registryUsername]: username.value,
+    [WEBHOOK_ENV.registryPassword]: password.value,
+  };
+
   const fn = new sst.aws.Function(spec.componentName, {
     handler: spec.handler,
     description: spec.description,
@@ -86,16 +103,7 @@ export function webhookReceiver(input: WebhookReceiverInput) {
     // Invoked synchronously through its URL: the registry holds a failed delivery and retries.
     retries: 0,
     environment: {
-      [WEBHOOK_ENV.tableName]: table.name,
-      [WEBHOOK_ENV.topicArn]: topic.arn,
-      [WEBHOOK_ENV.policyFile]: BUNDLED_POLICY_FILE,
-      [WEBHOOK_ENV.registryUrl]: settings.registryUrl,
-      [WEBHOOK_ENV.scanSource]: settings.scanSource,
-      ...(settings.quarantineRepository
-        ? { [WEBHOOK_ENV.quarantineRepository]: settings.quarantineRepository }
-        : {}),
-      [WEBHOOK_ENV.registryUsername]: username.value,
-      [WEBHOOK_ENV.registryPassword]: password.value,
+      ...registryEnv,
       [WEBHOOK_ENV.webhookSecret]: webhookSecret.value,
       // The event carries the secret in its headers: it must never be logged.
       POWERTOOLS_LOGGER_LOG_EVENT: "false",
@@ -115,5 +123,37 @@ export function webhookReceiver(input: WebhookReceiverInput) {
     topic.arn,
   );
 
-  return { function: fn, url: fn.url, registryHost: settings.registryHost };
+  const sweepSpec = OCI_SWEEP_FUNCTION_SPEC;
+  const sweep = new sst.aws.Function(sweepSpec.componentName, {
+    handler: sweepSpec.handler,
+    description: sweepSpec.description,
+    runtime: sweepSpec.runtime,
+    architecture: sweepSpec.architecture,
+    memory: `${sweepSpec.memoryMb} MB`,
+    timeout: `${sweepSpec.timeoutSeconds} seconds`,
+    retries: sweepSpec.asyncRetries,
+    environment: registryEnv,
+    copyFiles: [{ from: input.policySource, to: BUNDLED_POLICY_FILE }],
+    permissions,
+    logging: { retention: "3 months", format: "json" },
+  });
+  const schedule = new sst.aws.Cron("OciScanTimeoutSchedule", {
+    schedule: SCAN_TIMEOUT_SCHEDULE,
+    function: sweep,
+    transform: {
+      target: {
+        retryPolicy: { ...EVENT_TARGET_RETRY },
+        deadLetterConfig: { arn: input.deadLetterQueue.arn },
+      },
+    },
+  });
+  metricAlarm(functionErrorsAlarm(`${sweepSpec.componentName}Errors`, sweep.name), topic.arn);
+
+  return {
+    function: fn,
+    url: fn.url,
+    registryHost: settings.registryHost,
+    sweep,
+    scheduleRuleArn: schedule.nodes.rule.arn,
+  };
 }

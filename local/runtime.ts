@@ -1,6 +1,7 @@
 import type { Writable } from "node:stream";
 import { ConsoleAlerts } from "../shared/adapters/console/console-alerts.ts";
 import { DynamoDbAuditLog } from "../shared/adapters/dynamodb/dynamodb-audit-log.ts";
+import { OciRegistry } from "../shared/adapters/oci/oci-registry.ts";
 import type { LoadedPolicy } from "../shared/domain/policy-load.ts";
 import { resolvePolicy } from "../shared/domain/policy-resolve.ts";
 import type { RegistryEvent } from "../shared/domain/registry-event.ts";
@@ -19,7 +20,6 @@ import { ensureRegistryBinary } from "./registry-binary.ts";
 import { type RegistryProcess, startRegistryProcess } from "./registry-process.ts";
 import { isRetryable } from "./retryable-error.ts";
 import { type ScanTimeoutTimer, startScanTimeoutTimer } from "./scan-timeout-timer.ts";
-import { SubjectAwareOciRegistry } from "./subject-aware-oci-registry.ts";
 import { WebhookAlerts } from "./webhook-alerts.ts";
 import { startWebhookServer, type WebhookServer } from "./webhook-server.ts";
 
@@ -78,7 +78,7 @@ export interface LocalRuntime {
   secret: string;
   secretCreated: boolean;
   tableCreated: boolean;
-  registry: SubjectAwareOciRegistry;
+  registry: OciRegistry;
   audit: DynamoDbAuditLog;
   deps: PipelineDeps;
   queue: EventQueue;
@@ -149,7 +149,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
       clock,
       retentionDays: resolvePolicy(opts.policy, "*").audit.retentionDays,
     });
-    const registry = new SubjectAwareOciRegistry({ url: `http://${registryHost}`, log: opts.log });
+    const registry = new OciRegistry({ url: `http://${registryHost}`, log: opts.log });
     cleanups.push(async () => registry.close());
     const sinks: { name: string; alerts: Alerts }[] = [
       {

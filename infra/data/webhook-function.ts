@@ -36,6 +36,25 @@ export const WEBHOOK_FUNCTION_SPEC: WebhookFunctionSpec = {
 };
 
 /**
+ * The receiver's scan-timeout sweep: on the same schedule as the ECR sweep, it decides the
+ * images the receiver recorded for its registry that nobody scanned in time. Same environment
+ * (minus the webhook secret) and the same role statements as the receiver: it reads the audit
+ * trail, writes decisions and alerts, and reaches the registry over HTTPS.
+ */
+export const OCI_SWEEP_FUNCTION_SPEC = {
+  name: "oci-scan-timeout-check",
+  componentName: "OciScanTimeoutCheck",
+  handler: "functions/oci-scan-timeout-check.handler",
+  description:
+    "Every 5 minutes: gates OCI registry images still unscanned after the policy's timeout",
+  runtime: "nodejs22.x",
+  architecture: "arm64",
+  memoryMb: 512,
+  timeoutSeconds: 60,
+  asyncRetries: 2,
+} as const;
+
+/**
  * The AWS calls the receiver's code makes: the audit trail and alerts. The registry is reached
  * over HTTPS with its own credentials, so no ECR action at all.
  */

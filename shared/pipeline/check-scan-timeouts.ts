@@ -1,5 +1,5 @@
 import type { AuditRecord } from "../domain/audit-record.ts";
-import { parseImageKey } from "../domain/image.ts";
+import { type ImageRef, parseImageKey } from "../domain/image.ts";
 import { resolvePolicy } from "../domain/policy-resolve.ts";
 import { decideImage } from "./decide-image.ts";
 import { DecisionInProgressError } from "./in-flight.ts";
@@ -12,6 +12,12 @@ export interface ScanTimeoutOptions {
   lookbackHours?: number;
   /** Upper bound of images decided per run; the next run continues. */
   maxImages?: number;
+  /**
+   * Which images this sweep's registry adapter decides. Default: those of its kind. A deployment
+   * with several registries runs one sweep per adapter, each over its own images only (an OCI
+   * adapter also checks the host: one receiver, one registry).
+   */
+  owns?: (ref: Pick<ImageRef, "registry" | "registryId">) => boolean;
 }
 
 /**
@@ -26,8 +32,9 @@ export interface ScanTimeoutOptions {
  */
 export async function checkScanTimeouts(
   deps: PipelineDeps,
-  { lookbackHours = 24, maxImages = 500 }: ScanTimeoutOptions = {},
+  { lookbackHours = 24, maxImages = 500, owns }: ScanTimeoutOptions = {},
 ): Promise<PipelineOutcome[]> {
+  const ours = owns ?? ((ref: Pick<ImageRef, "registry">) => ref.registry === deps.registry.kind);
   const now = deps.clock();
   const pushes = await deps.audit.byEventType("image-pushed", {
     from: new Date(now.getTime() - lookbackHours * 3_600_000).toISOString(),
@@ -40,6 +47,8 @@ export async function checkScanTimeouts(
   const failures: { image: string; error: unknown }[] = [];
   for (const [key, push] of firstPush) {
     if (outcomes.length + failures.length >= maxImages) break;
+    const ref = parseImageKey(key);
+    if (!ref || !ours(ref)) continue;
     const policy = resolvePolicy(deps.policy, push.repository);
     if (!policy.gate.requireScan) continue;
     const pushedAt = String(push.detail?.pushedAt ?? push.recordedAt);
@@ -50,8 +59,6 @@ export async function checkScanTimeouts(
     if (history.some((r) => r.action === "gate-evaluated" || r.action === "image-deleted")) {
       continue;
     }
-    const ref = parseImageKey(key);
-    if (!ref) continue;
     try {
       outcomes.push(
         await decideImage(deps, {

@@ -203,6 +203,73 @@ describe("webhook-receiver Lambda with the real registry", () => {
     expect(text).toContain("WebhookAccepted");
   });
 
+  it("the OCI scan-timeout sweep fails an image the receiver recorded and nobody scanned", async () => {
+    // The registry's own notification is held back; the receiver gets one dated 2 hours ago.
+    bridgeOpen = false;
+    const img = await pushImage(target, "prod/unscanned", { tags: ["v2"] });
+    const pushedAt = new Date(Date.now() - 2 * 3_600_000).toISOString();
+    const notice = await invoke(
+      functionUrlEvent(
+        Object.assign(new http.IncomingMessage(null as never), {
+          method: "POST",
+          url: "/webhooks/distribution",
+          headers: {
+            authorization: `Bearer ${SECRET}`,
+            "content-type": "application/vnd.docker.distribution.events.v1+json",
+          },
+        }),
+        Buffer.from(
+          JSON.stringify({
+            events: [
+              {
+                id: "push-unscanned",
+                timestamp: pushedAt,
+                action: "push",
+                target: {
+                  mediaType: "application/vnd.oci.image.manifest.v1+json",
+                  digest: img.digest,
+                  repository: "prod/unscanned",
+                  tag: "v2",
+                },
+                actor: {},
+              },
+            ],
+          }),
+        ),
+      ),
+    );
+    expect(notice.statusCode).toBe(202);
+    const key = imageKey(refOf("prod/unscanned", img.digest));
+    expect((await h.audit().byImage(key)).map((r) => r.action)).toEqual(["event-received"]);
+
+    vi.stubEnv("AWS_LAMBDA_FUNCTION_NAME", "oci-scan-timeout-check");
+    vi.resetModules();
+    const sweep = (await import("../../functions/oci-scan-timeout-check.ts")) as {
+      handler: LambdaHandler;
+    };
+    const result = await sweep.handler(
+      { "detail-type": "Scheduled Event", source: "aws.events", detail: {} },
+      fakeLambdaContext("oci-scan-timeout-check"),
+    );
+
+    expect(result).toEqual({ decided: 1, failed: 1 });
+    const records = await h.audit().byImage(key);
+    expect(records.map((r) => r.action)).toEqual([
+      "event-received",
+      "gate-evaluated",
+      "quarantined",
+      "alert-sent",
+    ]);
+    expect(records[1]?.reasons?.[0]).toMatch(/^requireScan/);
+    expect(await pullStatus(target, "prod/unscanned", "v2")).toBe(404);
+    expect(await pullStatus(target, "prod/unscanned", img.digest)).toBe(404);
+    // A second run finds nothing left to decide.
+    expect(
+      await sweep.handler({ source: "aws.events" }, fakeLambdaContext("oci-scan-timeout-check")),
+    ).toEqual({ decided: 0, failed: 0 });
+    bridgeOpen = true;
+  });
+
   it("answers a forged request 401 and runs nothing", async () => {
     const before = h.snsMock.calls().length;
     const event = functionUrlEvent(

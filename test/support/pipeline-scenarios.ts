@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DigestMismatchError } from "../../shared/domain/digest-mismatch-error.ts";
-import { imageKey } from "../../shared/domain/image.ts";
+import { type ImageRef, imageKey, repositoryKey } from "../../shared/domain/image.ts";
 import { checkScanTimeouts } from "../../shared/pipeline/check-scan-timeouts.ts";
 import { dryRunDeps } from "../../shared/pipeline/dry-run.ts";
 import { handleEvent } from "../../shared/pipeline/handle-event.ts";
@@ -396,6 +396,40 @@ export function describePipelineScenarios(store: AuditStoreKind): void {
       expect(quarantineCalls(h)).toHaveLength(1);
       expect(h.alerts.attempts).toBe(1);
       expect(await chainOk(h.audit, img.ref, new Date(minutesAfter(T0, 36)))).toBe(true);
+    });
+
+    it("a sweep decides only the images of its own registry adapter", async () => {
+      const h = await harness(store);
+      const ecr = await pushedUnscanned(h, "prod/api", "own-ecr");
+      // A push the OCI receiver recorded in the same table: the ECR adapter cannot decide it.
+      const oci: ImageRef = {
+        ...testImage("prod/api", "own-oci").ref,
+        registry: "oci",
+        registryId: "registry.example.com:5000",
+      };
+      delete oci.region;
+      await h.audit.append({
+        imageKey: imageKey(oci),
+        repositoryKey: repositoryKey(oci),
+        repository: oci.repository,
+        digest: oci.digest,
+        tags: oci.tags,
+        action: "event-received",
+        eventId: "oci-push-1",
+        eventType: "image-pushed",
+        detail: { pushedAt: T0 },
+      });
+
+      const decided = await sweepAt(h, 31);
+
+      expect(decided.map((o) => o.image)).toEqual([imageKey(ecr.ref)]);
+      expect(await actionsOf(h.audit, oci)).toEqual(["event-received"]);
+      h.time.set(minutesAfter(T0, 32));
+      const otherHost = await checkScanTimeouts(h.deps, {
+        owns: (ref) => ref.registry === "oci" && ref.registryId === "other.example.com",
+      });
+      expect(otherHost).toEqual([]);
+      expect(await actionsOf(h.audit, oci)).toEqual(["event-received"]);
     });
 
     it("overlapping sweeps, in one process or two, decide each image once", async () => {

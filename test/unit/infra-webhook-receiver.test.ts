@@ -12,6 +12,7 @@ import {
 } from "../../infra/data/iam-statements.ts";
 import { WEBHOOK_ALARMS, WEBHOOK_SERVICE_NAME } from "../../infra/data/webhook-alarms.ts";
 import {
+  OCI_SWEEP_FUNCTION_SPEC,
   WEBHOOK_ACTIONS,
   WEBHOOK_ENV,
   WEBHOOK_FUNCTION_SPEC,
@@ -164,6 +165,41 @@ describe("webhook receiver function", () => {
       // The metric is one the receiver actually emits.
       expect(source("shared/receiver/receive-webhook.ts")).toContain(`"${a.metricName}"`);
     }
+  });
+});
+
+describe("the receiver's scan-timeout sweep", () => {
+  it("is a thin scheduled entry point over the OCI adapter, where its spec points", () => {
+    const [file, exported] = OCI_SWEEP_FUNCTION_SPEC.handler.split(".");
+    const text = source(`${file}.ts`);
+    expect(text.split("\n").filter((l) => l.trim() !== "").length).toBeLessThan(30);
+    expect(text).toMatch(new RegExp(`export const ${exported} = wrap\\(`));
+    expect(text).toContain("ociPipelineDeps");
+    expect(text).not.toMatch(/@aws-sdk\/|client-ecr|EcrRegistry/);
+    // It decides only its own registry's images: never an ECR one it could not reach.
+    expect(text).toMatch(
+      /owns: \(ref\) => ref\.registry === "oci" && ref\.registryId === registry\.registryId/,
+    );
+  });
+
+  it("runs like the ECR sweep, with the receiver's role and environment minus the secret", () => {
+    expect(OCI_SWEEP_FUNCTION_SPEC).toMatchObject({
+      runtime: FUNCTION_SPECS["scan-timeout-check"].runtime,
+      architecture: FUNCTION_SPECS["scan-timeout-check"].architecture,
+      timeoutSeconds: FUNCTION_SPECS["scan-timeout-check"].timeoutSeconds,
+    });
+    expect(DEFAULT_IN_FLIGHT.leaseSeconds).toBeGreaterThanOrEqual(
+      OCI_SWEEP_FUNCTION_SPEC.timeoutSeconds,
+    );
+    const infra = source("infra/webhook-receiver.ts");
+    const sweep = infra.slice(infra.indexOf("OCI_SWEEP_FUNCTION_SPEC;"));
+    expect(sweep).toContain("environment: registryEnv,");
+    expect(sweep).toContain("permissions,");
+    expect(sweep).toContain("schedule: SCAN_TIMEOUT_SCHEDULE");
+    const env = infra.slice(infra.indexOf("const registryEnv"), infra.indexOf("const fn ="));
+    expect(env).not.toContain("webhookSecret");
+    // The schedule's rule may dead-letter into the stage's event-delivery queue.
+    expect(source("infra/index.ts")).toContain("receiver.scheduleRuleArn");
   });
 });
 

@@ -1,5 +1,6 @@
 import type { ScanResult } from "../../domain/finding.ts";
 import type { ImageRef, RegistryKind } from "../../domain/image.ts";
+import type { ReferrerInfo, ReferrerLookup } from "../../pipeline/subject-of.ts";
 import type { Log, Registry, ResolvedImage } from "../../ports.ts";
 import { OciClient, type OciClientOptions } from "./oci-client.ts";
 import { OciRegistryError } from "./oci-errors.ts";
@@ -11,6 +12,7 @@ import {
   DEFAULT_QUARANTINE_TEMPLATE,
   QuarantineRepositories,
 } from "./oci-quarantine-repository.ts";
+import { ociReferrerOf } from "./oci-referrer-of.ts";
 import { readAttachedScan } from "./oci-scan-report.ts";
 
 export interface OciRegistryOptions extends OciClientOptions {
@@ -31,9 +33,10 @@ export interface OciRegistryOptions extends OciClientOptions {
  * port. Quarantine moves the image into a quarantine repository (cross-repository blob mounts,
  * so no layer is copied) and deletes it from its repository by digest: it can no longer be
  * pulled there by tag or by digest, stays intact for forensics, and `release` moves it back with
- * its tags. Scan results are the reports attached to the image as referrers.
+ * its tags. Scan results are the reports attached to the image as referrers; a pushed referrer
+ * (scan report, signature) is traced to its subject (referrerOf) so the subject is decided.
  */
-export class OciRegistry implements Registry {
+export class OciRegistry implements Registry, ReferrerLookup {
   readonly kind: RegistryKind = "oci";
   readonly client: OciClient;
   readonly quarantineRepositories: QuarantineRepositories;
@@ -89,6 +92,13 @@ export class OciRegistry implements Registry {
       mediaType: found.mediaType,
       ...(size !== undefined ? { sizeBytes: size } : {}),
     };
+  }
+
+  /** The subject a pushed manifest refers to, if any; see ociReferrerOf. */
+  async referrerOf(ref: ImageRef): Promise<ReferrerInfo | null> {
+    if (ref.registry !== "oci" || ref.registryId !== this.registryId) return null;
+    if (this.quarantineRepositories.isQuarantine(ref.repository)) return null;
+    return ociReferrerOf(this.client, ref);
   }
 
   async getScanResult(ref: ImageRef): Promise<ScanResult> {

@@ -1,19 +1,19 @@
-// The referrer lookup of the local runtime's OCI adapter, against the real distribution 2.8.
+// The OCI adapter's referrer lookup (used by the local runtime, the Lambda receiver and the CLI), against the real distribution 2.8.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SubjectAwareOciRegistry } from "../../local/subject-aware-oci-registry.ts";
+import { OciRegistry } from "../../shared/adapters/oci/oci-registry.ts";
 import { TRIVY_REPORT_MEDIA_TYPE } from "../../shared/adapters/oci/oci-scan-report.ts";
 import type { ImageRef } from "../../shared/domain/image.ts";
 import { type LocalRegistry, startLocalRegistry } from "../support/local-registry.ts";
 import { attachArtifact, type PushedImage, pushImage } from "../support/oci-push.ts";
 
 let reg: LocalRegistry;
-let registry: SubjectAwareOciRegistry;
+let registry: OciRegistry;
 let img: PushedImage;
 let report: string;
 
 beforeAll(async () => {
   reg = await startLocalRegistry();
-  registry = new SubjectAwareOciRegistry({ url: reg.url });
+  registry = new OciRegistry({ url: reg.url });
   img = await pushImage(reg, "prod/app", { tags: ["1.0"] });
   report = await attachArtifact(reg, "prod/app", img, {
     artifactType: TRIVY_REPORT_MEDIA_TYPE,
@@ -33,7 +33,7 @@ const ref = (digest: string, tags: string[] = []): ImageRef => ({
   tags,
 });
 
-describe("SubjectAwareOciRegistry.referrerOf", () => {
+describe("OciRegistry.referrerOf", () => {
   it("reads the subject of a manifest pushed by digest; without a referrers API it is not the deciding push", async () => {
     expect(await registry.referrerOf(ref(report))).toEqual({
       subjectDigest: img.digest,
