@@ -10,6 +10,10 @@ import { gateBench } from "./gate-bench.ts";
 import { initBench } from "./init-bench.ts";
 import { localLatencyBench } from "./local-latency.ts";
 import { localThroughputBench } from "./local-throughput.ts";
+import { retentionEcrCallsBench } from "./retention-ecr-calls-bench.ts";
+import { retentionOciDeleteBench } from "./retention-oci-delete-bench.ts";
+import { retentionPlanBench } from "./retention-plan-bench.ts";
+import { signatureVerifyBench } from "./signature-verify-bench.ts";
 
 const BENCHES: Bench[] = [
   gateBench,
@@ -18,6 +22,10 @@ const BENCHES: Bench[] = [
   auditBench,
   localLatencyBench,
   localThroughputBench,
+  retentionPlanBench,
+  retentionEcrCallsBench,
+  retentionOciDeleteBench,
+  signatureVerifyBench,
 ];
 
 function selected(args: readonly string[]): Bench[] {

@@ -31,6 +31,15 @@ const BAD_INPUT_ERRORS = new Set([
   "ReleaseError",
   "AuditQueryError",
   "AuditStoreConfigError",
+  "InventoryFileError",
+  "RetentionPlanError",
+  // signature verification (verify): unusable keys, references, layouts, trust files
+  "SignatureInputError",
+  "PublicKeyError",
+  "KeylessPolicyError",
+  "OciLayoutReferenceError",
+  "OciLayoutError",
+  "TrustFileError",
 ]);
 
 export function isBadInput(err: unknown): boolean {

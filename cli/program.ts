@@ -3,9 +3,12 @@ import { EXIT, isBadInput } from "./cli-error.ts";
 import type { CliIo } from "./cli-io.ts";
 import { auditCommand } from "./commands/audit-command.ts";
 import { gateCommand } from "./commands/gate-command.ts";
+import { gcCommand } from "./commands/gc-command.ts";
 import { policyCommand } from "./commands/policy-command.ts";
 import { releaseImageCommand } from "./commands/release-command.ts";
 import { replayCommand } from "./commands/replay-command.ts";
+import { retentionCommand } from "./commands/retention-command.ts";
+import { verifyCommand } from "./commands/verify-command.ts";
 import { helpAfter } from "./help-text.ts";
 
 /**
@@ -33,9 +36,11 @@ export function buildProgram(io: CliIo): Command {
           "registry-guard policy validate registry-guard.yaml",
           'registry-guard release prod/api@sha256:<digest> --reason "SEC-123: not reachable"',
           "registry-guard audit verify",
+          "registry-guard verify team-a/api@sha256:<digest> --key cosign.pub",
+          "registry-guard gc --dry-run --policy registry-guard.yaml --repository 'team-a/**'",
           "registry-guard help release",
         ],
-        "0 ok, 1 the check failed (gate, policy, audit), 2 bad input, 3 could not complete.\nJSON output and exit codes: docs/cli.md",
+        "0 ok, 1 the check failed (gate, policy, audit, verify) or some gc deletions failed, 2 bad input, 3 could not complete.\nJSON output and exit codes: docs/cli.md",
       ),
     );
   gateCommand(program, io);
@@ -43,6 +48,9 @@ export function buildProgram(io: CliIo): Command {
   replayCommand(program, io);
   releaseImageCommand(program, io);
   auditCommand(program, io);
+  gcCommand(program, io);
+  retentionCommand(program, io);
+  verifyCommand(program, io);
   return program;
 }
 

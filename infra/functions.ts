@@ -9,6 +9,7 @@ import {
   functionStatements,
   type IamStatement,
 } from "./data/iam-statements.ts";
+import { fixedFunctionName, functionArn } from "./data/retention-function.ts";
 import type { DeadLetterQueues } from "./dead-letter-queues.ts";
 import type { DeploymentLocation } from "./location.ts";
 
@@ -21,6 +22,8 @@ export interface FunctionsInput {
   /** Policy file to bundle, relative to the repository root. */
   policySource: string;
   repositoryPrefixes: readonly string[];
+  /** Environment variables only some functions get (e.g. retention-run's ECS clusters). */
+  environment?: Partial<Record<FunctionName, Record<string, string>>>;
 }
 
 function toPermission({ effect, actions, resources, conditions }: IamStatement) {
@@ -28,14 +31,18 @@ function toPermission({ effect, actions, resources, conditions }: IamStatement) 
 }
 
 /**
- * The three functions. Permissions come only from infra/data/iam-statements.ts: no `link`, whose
- * grants (e.g. dynamodb:* on a linked table) are wider than the code needs.
+ * The functions. Permissions come only from infra/data/iam-statements.ts: no `link`, whose
+ * grants (e.g. dynamodb:* on a linked table) are wider than the code needs. A function that
+ * invokes itself gets a fixed name, so its role can name its ARN before it exists.
  */
 export function functions(input: FunctionsInput): Record<FunctionName, sst.aws.Function> {
   const { location, table, topic, topicKey, deadLetters } = input;
   const build = (fn: FunctionName) => {
     const spec = FUNCTION_SPECS[fn];
     const dlq = deadLetters.functions[fn];
+    const name = spec.selfInvoking
+      ? fixedFunctionName($app.name, $app.stage, spec.componentName)
+      : undefined;
     const permissions = $util
       .all([
         location.partition,
@@ -56,11 +63,13 @@ export function functions(input: FunctionsInput): Record<FunctionName, sst.aws.F
             topicArn,
             topicKeyArn,
             repositoryPrefixes: input.repositoryPrefixes,
+            ...(name ? { functionArn: functionArn(partition, region, account, name) } : {}),
           }),
           deadLetterStatement(dlqArn),
         ].map(toPermission),
       );
     return new sst.aws.Function(spec.componentName, {
+      ...(name ? { name } : {}),
       handler: spec.handler,
       description: spec.description,
       runtime: spec.runtime,
@@ -74,6 +83,7 @@ export function functions(input: FunctionsInput): Record<FunctionName, sst.aws.F
         TOPIC_ARN: topic.arn,
         // Relative to the function's working directory, the bundle root (/var/task).
         POLICY_FILE: BUNDLED_POLICY_FILE,
+        ...input.environment?.[fn],
       },
       copyFiles: [{ from: input.policySource, to: BUNDLED_POLICY_FILE }],
       permissions,

@@ -35,7 +35,39 @@ export const FUNCTION_SDK_CALLS: Readonly<Record<FunctionName, readonly string[]
     "dynamodb:UpdateItem",
     "sns:Publish",
   ],
+  // Lists repositories and their images, deletes what the plan says, reads running ECS tasks
+  // (protections.inUse), audits each deletion, alerts once per run and continues itself.
+  "retention-run": [
+    "ecr:DescribeRepositories",
+    "ecr:DescribeImages",
+    "ecr:BatchGetImage",
+    "ecr:BatchDeleteImage",
+    "ecs:ListClusters",
+    "ecs:ListTasks",
+    "ecs:DescribeTasks",
+    "lambda:InvokeFunction",
+    "dynamodb:Query",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "sns:Publish",
+  ],
 };
+
+/**
+ * IAM actions whose SDK command has another name ("service:Action" → command name without
+ * "Command"). Every other action is its command's name.
+ */
+export const ACTION_COMMANDS: Readonly<Record<string, string>> = {
+  "lambda:InvokeFunction": "Invoke",
+};
+
+/** The IAM action a sent SDK command is authorized as: ("lambda", "Invoke") → lambda:InvokeFunction. */
+export function actionOfCommand(service: string, command: string): string {
+  const renamed = Object.entries(ACTION_COMMANDS).find(
+    ([action, name]) => name === command && action.startsWith(`${service}:`),
+  );
+  return renamed ? renamed[0] : `${service}:${command}`;
+}
 
 /**
  * Actions AWS checks against the caller's role on its behalf when the code makes a call, though

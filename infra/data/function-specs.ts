@@ -1,9 +1,14 @@
 /**
- * The three Lambda functions as plain data: what runs where, sized how. infra/functions.ts turns
+ * The Lambda functions as plain data: what runs where, sized how. infra/functions.ts turns
  * these into SST components; tests read them directly.
  */
 
-export const FUNCTION_NAMES = ["on-image-push", "on-scan-complete", "scan-timeout-check"] as const;
+export const FUNCTION_NAMES = [
+  "on-image-push",
+  "on-scan-complete",
+  "scan-timeout-check",
+  "retention-run",
+] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
 /** Builds one value per function, keyed by function name. */
@@ -12,6 +17,7 @@ export function perFunction<T>(build: (fn: FunctionName) => T): Record<FunctionN
     "on-image-push": build("on-image-push"),
     "on-scan-complete": build("on-scan-complete"),
     "scan-timeout-check": build("scan-timeout-check"),
+    "retention-run": build("retention-run"),
   };
 }
 
@@ -28,6 +34,11 @@ export interface FunctionSpec {
   timeoutSeconds: number;
   /** Lambda's own retries of a failed asynchronous invocation (0–2) before dead-lettering. */
   asyncRetries: number;
+  /**
+   * The function invokes itself (a long run continues in a new invocation). It then gets a
+   * fixed physical name, so its role can name its own ARN without a dependency cycle.
+   */
+  selfInvoking?: true;
 }
 
 const common = {
@@ -60,6 +71,19 @@ export const FUNCTION_SPECS: Readonly<Record<FunctionName, FunctionSpec>> = {
     componentName: "ScanTimeoutCheck",
     handler: "functions/scan-timeout-check.handler",
     description: "Every 5 minutes: gates images still unscanned after the policy's timeout",
+  },
+  "retention-run": {
+    ...common,
+    name: "retention-run",
+    componentName: "RetentionRun",
+    handler: "functions/retention-run.handler",
+    description:
+      "Retention and garbage collection of ECR images: on demand or on the policy's schedule, dry run first",
+    // Lambda's maximum: a step plans and deletes for up to ~12 minutes, then continues itself.
+    timeoutSeconds: 900,
+    // Plans hold every artifact of the repositories of one step in memory.
+    memoryMb: 1024,
+    selfInvoking: true,
   },
 };
 

@@ -31,6 +31,11 @@ export interface IamContext {
   topicKeyArn: string;
   /** Limit ECR access to repositories whose names start with these; default all in the account. */
   repositoryPrefixes?: readonly string[];
+  /**
+   * The function's own unqualified ARN, for grants on itself (retention-run continues a long
+   * run by invoking itself). Required only by functions that have such a grant.
+   */
+  functionArn?: string;
 }
 
 export class IamConfigError extends Error {
@@ -46,7 +51,13 @@ export class IamConfigError extends Error {
  * ("Actions, resources, and condition keys for Amazon Inspector2": ListFindings has no resource
  * type). Every other statement names its resources.
  */
-export const ACTIONS_WITHOUT_RESOURCE_LEVEL: readonly string[] = ["inspector2:ListFindings"];
+export const ACTIONS_WITHOUT_RESOURCE_LEVEL: readonly string[] = [
+  "inspector2:ListFindings",
+  "ecs:ListClusters",
+  // The reference names a container-instance resource, but a role scoped to container
+  // instances is refused on Fargate clusters; "*" with the ecs:cluster condition is what works.
+  "ecs:ListTasks",
+];
 
 /** A named set of actions on one kind of resource; statements are built per grant. */
 export type Grant =
@@ -57,7 +68,13 @@ export type Grant =
   | "audit-query"
   | "audit-items"
   | "alerts-publish"
-  | "alerts-key";
+  | "alerts-key"
+  | "ecr-list-repositories"
+  | "ecr-delete"
+  | "ecs-list-clusters"
+  | "ecs-list-tasks"
+  | "ecs-describe-tasks"
+  | "self-invoke";
 
 const GRANT_ACTIONS: Readonly<Record<Grant, readonly string[]>> = {
   "ecr-read": ["ecr:BatchGetImage", "ecr:DescribeImages"],
@@ -68,6 +85,12 @@ const GRANT_ACTIONS: Readonly<Record<Grant, readonly string[]>> = {
   "audit-items": ["dynamodb:PutItem", "dynamodb:UpdateItem"],
   "alerts-publish": ["sns:Publish"],
   "alerts-key": ["kms:GenerateDataKey", "kms:Decrypt"],
+  "ecr-list-repositories": ["ecr:DescribeRepositories"],
+  "ecr-delete": ["ecr:BatchDeleteImage"],
+  "ecs-list-clusters": ["ecs:ListClusters"],
+  "ecs-list-tasks": ["ecs:ListTasks"],
+  "ecs-describe-tasks": ["ecs:DescribeTasks"],
+  "self-invoke": ["lambda:InvokeFunction"],
 };
 
 const RECORD: readonly Grant[] = ["ecr-read", "audit-query", "audit-items"];
@@ -85,6 +108,20 @@ const FUNCTION_GRANTS: Readonly<Record<FunctionName, readonly Grant[]>> = {
   "on-scan-complete": DECIDE,
   // It re-reads findings and may quarantine: the same needs as on-scan-complete.
   "scan-timeout-check": DECIDE,
+  // No scan findings, no quarantine: it reads, deletes what the plan says, audits and alerts.
+  "retention-run": [
+    "ecr-list-repositories",
+    "ecr-read",
+    "ecr-delete",
+    "ecs-list-clusters",
+    "ecs-list-tasks",
+    "ecs-describe-tasks",
+    "self-invoke",
+    "audit-query",
+    "audit-items",
+    "alerts-publish",
+    "alerts-key",
+  ],
 };
 
 /** Every action each function's role is granted for its code (sorted, unique). */
@@ -108,12 +145,17 @@ function requirePart(label: string, value: string | undefined, pattern: RegExp):
   return value;
 }
 
-/** Repository ARNs the ECR statements cover: all repositories, or one pattern per prefix. */
-export function repositoryArns(ctx: IamContext): string[] {
+/** arn:<partition>:<service>:<region>:<account>:<resource>, each part checked. */
+function regionalArn(ctx: IamContext, service: string, resource: string): string {
   const partition = requirePart("partition", ctx.partition ?? "aws", /^aws(-[a-z]+)*$/);
   const region = requirePart("region", ctx.region, /^[a-z]{2}(-[a-z]+)+-\d+$/);
   const account = requirePart("account", ctx.account, /^\d{12}$/);
-  const base = `arn:${partition}:ecr:${region}:${account}:repository/`;
+  return `arn:${partition}:${service}:${region}:${account}:${resource}`;
+}
+
+/** Repository ARNs the ECR statements cover: all repositories, or one pattern per prefix. */
+export function repositoryArns(ctx: IamContext): string[] {
+  const base = regionalArn(ctx, "ecr", "repository/");
   let prefixes: string[];
   try {
     prefixes = validateRepositoryPrefixes(ctx.repositoryPrefixes ?? []);
@@ -122,6 +164,31 @@ export function repositoryArns(ctx: IamContext): string[] {
     throw err;
   }
   return prefixes.length === 0 ? [`${base}*`] : prefixes.map((p) => `${base}${p}*`);
+}
+
+/** Every repository of the account in the deployment's region (for listing only). */
+function allRepositoriesArn(ctx: IamContext): string {
+  return regionalArn(ctx, "ecr", "repository/*");
+}
+
+/** The function's own ARN: a Lambda function of this account and region, unqualified. */
+function ownFunctionArn(ctx: IamContext): string {
+  const arn = requireArn("functionArn", ctx.functionArn ?? "", "lambda");
+  const [, partition, , region, account, type, name, qualifier] = arn.split(":");
+  if (
+    partition !== (ctx.partition ?? "aws") ||
+    region !== ctx.region ||
+    account !== ctx.account ||
+    type !== "function" ||
+    !name ||
+    !/^[A-Za-z0-9_-]{1,64}$/.test(name) ||
+    qualifier !== undefined
+  ) {
+    throw new IamConfigError(
+      `functionArn must be an unqualified function ARN of this account and region, got ${JSON.stringify(arn)}`,
+    );
+  }
+  return arn;
 }
 
 function statementFor(grant: Grant, ctx: IamContext): IamStatement {
@@ -143,6 +210,30 @@ function statementFor(grant: Grant, ctx: IamContext): IamStatement {
       return allow("QuarantineImages", repositoryArns(ctx));
     case "inspector-findings":
       return allow("ReadEnhancedScanFindings", ["*"]);
+    case "ecr-list-repositories":
+      // Listing without names is authorized against the registry's repositories as a whole;
+      // it reveals names only. Images stay limited to the watched prefixes below.
+      return allow("ListRepositories", [allRepositoriesArn(ctx)]);
+    case "ecr-delete":
+      return allow("DeleteImages", repositoryArns(ctx));
+    case "ecs-list-clusters":
+      return allow("ListClusters", ["*"]);
+    case "ecs-list-tasks":
+      return allow(
+        "ListTasks",
+        ["*"],
+        [
+          {
+            test: "ArnLike",
+            variable: "ecs:cluster",
+            values: [regionalArn(ctx, "ecs", "cluster/*")],
+          },
+        ],
+      );
+    case "ecs-describe-tasks":
+      return allow("DescribeTasks", [regionalArn(ctx, "ecs", "task/*")]);
+    case "self-invoke":
+      return allow("InvokeItself", [ownFunctionArn(ctx)]);
     case "audit-query":
       return allow("QueryAuditTrail", [table(), `${table()}/index/*`]);
     case "audit-items":

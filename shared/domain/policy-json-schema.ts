@@ -5,8 +5,8 @@ import { policyDocumentSchema } from "./policy-schema.ts";
  * JSON Schema (draft 2020-12) for `registry-guard.yaml`, for editors (yaml-language-server) and
  * other tools. Generated from the zod schema so the two cannot drift. The input side is used:
  * what a person may write, with every optional field optional. Refinements that JSON Schema
- * cannot express (real calendar dates, blockAt: null needing maxCounts, glob syntax) are only
- * checked by `registry-guard policy validate`.
+ * cannot express (real calendar dates, blockAt: null needing maxCounts, glob syntax, a retention
+ * rule's parameter matching its template) are only checked by `registry-guard policy validate`.
  */
 /** A URN rather than a URL: the schema is shipped with the package, not hosted. */
 export const POLICY_SCHEMA_ID = "urn:registry-guard:policy:v1";
@@ -23,7 +23,7 @@ export function policyJsonSchema(): Record<string, unknown> {
     $id: POLICY_SCHEMA_ID,
     title: "registry-guard policy",
     description:
-      "registry-guard.yaml: severity gate defaults, ordered per-repository overrides matched by glob, and an allowlist of accepted findings with expiry.",
+      "registry-guard.yaml: severity gate defaults, ordered per-repository overrides matched by glob, an allowlist of accepted findings with expiry, and retention rules with protections and garbage collection.",
     ...rest,
   };
 }

@@ -1,6 +1,7 @@
 import picomatch from "picomatch";
 import * as z from "zod";
 import { parseDuration } from "./duration.ts";
+import { RULE_TEMPLATES, type RuleTemplate } from "./retention-policy.ts";
 import { GATE_SEVERITIES, SEVERITIES } from "./severity.ts";
 
 /**
@@ -40,9 +41,9 @@ function describeValue(value: unknown): string {
 /** policy-load.ts splits an unknown-keys issue per key and reuses the text after this. */
 export const ALLOWED_PREFIX = "allowed fields: ";
 
-const glob = z
-  .string({ error: expected("a glob string such as prod/** or team-a/*") })
-  .superRefine((value, ctx) => {
+/** A doublestar glob (picomatch); `what` names the kind in the type error. */
+function globOf(what: string) {
+  return z.string({ error: expected(what) }).superRefine((value, ctx) => {
     if (value.trim() === "") {
       ctx.addIssue({ code: "custom", message: "a glob must not be empty" });
     } else if (value.trim() !== value) {
@@ -61,6 +62,9 @@ const glob = z
       }
     }
   });
+}
+
+const glob = globOf("a glob string such as prod/** or team-a/*");
 
 const globList = z
   .array(glob, { error: expected("a list of glob strings") })
@@ -183,6 +187,213 @@ export const allowlistEntrySchema = strictObject({
     .describe("Repository globs the entry applies to; omit for every repository."),
 });
 
+/* ---- retention: Harbor's keep rules, our protections and garbage collection (docs/retention.md) ---- */
+
+const tagPattern = globOf("a tag pattern such as v* or release-*");
+const repositoryPattern = globOf("a repository pattern such as prod/** or team-a/*");
+
+/** One pattern or a list of them (Harbor's comma-separated list). */
+function patterns(pattern: z.ZodType<string>, one: string, many: string) {
+  return z.union(
+    [
+      pattern,
+      z
+        .array(pattern, { error: expected(`a list of ${many}`) })
+        .min(1, `the list is empty; write at least one ${one}`),
+    ],
+    { error: expected(`a ${one} or a list of ${many}`) },
+  );
+}
+
+/** Harbor's doublestar selector: exactly one of `matches` and `excludes`. */
+function selectorOf(pattern: z.ZodType<string>, what: string, example: string) {
+  const one = `${what.replace(/ies$/, "y").replace(/s$/, "")} pattern`;
+  return strictObject({
+    matches: patterns(pattern, one, `${one}s`)
+      .optional()
+      .describe(`Selects ${what} matching any of these patterns.`),
+    excludes: patterns(pattern, one, `${one}s`)
+      .optional()
+      .describe(`Selects ${what} matching none of these patterns.`),
+  }).superRefine((selector, ctx) => {
+    if (selector.matches !== undefined && selector.excludes !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["excludes"],
+        message:
+          "set matches or excludes, not both; write a second rule when you need the other one",
+      });
+    } else if (selector.matches === undefined && selector.excludes === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        message: `set matches or excludes, e.g. { matches: ${JSON.stringify(example)} }`,
+      });
+    }
+  });
+}
+
+/** A whole number of days or artifacts, 1 or more. */
+function positiveWhole(unit: string) {
+  return z
+    .number({ error: expected(`a whole number of ${unit}, 1 or more`) })
+    .int({ error: (issue) => `expected a whole number of ${unit}, got ${String(issue.input)}` })
+    .min(1, { error: (issue) => `expected 1 or more ${unit}, got ${String(issue.input)}` });
+}
+
+const days = positiveWhole("days");
+
+const yesNo = z.boolean({ error: expected("true or false") });
+
+/** Which parameter each template takes (Harbor's latestPushedK, latestPulledN, …). */
+export const RULE_PARAMETER: Record<RuleTemplate, "count" | "days" | undefined> = {
+  latestPushedK: "count",
+  latestPulledN: "count",
+  nDaysSinceLastPush: "days",
+  nDaysSinceLastPull: "days",
+  always: undefined,
+};
+
+const PARAMETER_MEANING: Record<RuleTemplate, string> = {
+  latestPushedK: "how many of the most recently pushed artifacts to keep",
+  latestPulledN: "how many of the most recently pulled artifacts to keep",
+  nDaysSinceLastPush: "keep artifacts pushed within this many days",
+  nDaysSinceLastPull: "keep artifacts pulled within this many days",
+  always: "",
+};
+
+const TEMPLATE_LIST = RULE_TEMPLATES.join(", ");
+
+export const retentionRuleSchema = strictObject({
+  keep: z
+    .enum(RULE_TEMPLATES, {
+      error: (issue) =>
+        issue.input === undefined
+          ? `required: keep, one of ${TEMPLATE_LIST}`
+          : `expected one of ${TEMPLATE_LIST} (Harbor's rule templates), got ${describeValue(issue.input)}`,
+    })
+    .describe(`What the rule retains: ${TEMPLATE_LIST}.`),
+  count: positiveWhole("artifacts")
+    .optional()
+    .describe("K or N for latestPushedK and latestPulledN; not allowed elsewhere."),
+  days: days
+    .optional()
+    .describe("Days for nDaysSinceLastPush and nDaysSinceLastPull; not allowed elsewhere."),
+  tags: selectorOf(tagPattern, "tags", "v*")
+    .optional()
+    .describe('Which tagged artifacts the rule looks at. Default { matches: "**" }.'),
+  untagged: yesNo
+    .optional()
+    .describe("Untagged artifacts are candidates of this rule too. Default false."),
+  repositories: selectorOf(repositoryPattern, "repositories", "prod/**")
+    .optional()
+    .describe('Which repositories the rule applies to. Default { matches: "**" }.'),
+}).superRefine((rule, ctx) => {
+  const wanted = RULE_PARAMETER[rule.keep];
+  for (const param of ["count", "days"] as const) {
+    if (param === wanted && rule[param] === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: [param],
+        message: `required: ${param} (${PARAMETER_MEANING[rule.keep]}), a whole number, 1 or more`,
+      });
+    } else if (param !== wanted && rule[param] !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: [param],
+        message: wanted
+          ? `${rule.keep} takes ${wanted}, not ${param}`
+          : `${rule.keep} takes no ${param}: it keeps every artifact its selectors choose`,
+      });
+    }
+  }
+});
+
+/** EventBridge Scheduler expressions: cron (six fields), rate (value unit) or a one-time at(). */
+const SCHEDULE_FORMS = [
+  {
+    prefix: "cron(",
+    form: /^cron\(\S+( \S+){5}\)$/,
+    hint: "cron( ) takes six fields: minutes hours day-of-month month day-of-week year, e.g. cron(0 3 * * ? *)",
+  },
+  {
+    prefix: "rate(",
+    form: /^rate\([1-9]\d* (minute|minutes|hour|hours|day|days)\)$/,
+    hint: "rate( ) takes a positive whole number and a unit, e.g. rate(1 day) or rate(12 hours)",
+  },
+  {
+    prefix: "at(",
+    form: /^at\(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\)$/,
+    hint: "at( ) takes a date-time without a zone, e.g. at(2026-07-01T03:00:00)",
+  },
+];
+
+const schedule = z
+  .string({ error: expected('an EventBridge Scheduler expression such as "cron(0 3 * * ? *)"') })
+  .superRefine((value, ctx) => {
+    const known = SCHEDULE_FORMS.find((f) => value.startsWith(f.prefix));
+    if (!known) {
+      ctx.addIssue({
+        code: "custom",
+        message: `${JSON.stringify(value)} is not an EventBridge Scheduler expression: write cron(…), rate(…) or at(…)`,
+      });
+    } else if (!known.form.test(value)) {
+      ctx.addIssue({ code: "custom", message: `${JSON.stringify(value)}: ${known.hint}` });
+    }
+  });
+
+export const retentionSettingsSchema = strictObject({
+  schedule: schedule
+    .optional()
+    .describe(
+      "When scheduled runs happen (EventBridge Scheduler cron, rate or at). Omit: on demand only.",
+    ),
+  scheduleApplies: yesNo
+    .optional()
+    .describe("Scheduled runs delete (true) or only plan and alert (false, the default)."),
+  rules: z
+    .array(retentionRuleSchema, { error: expected("a list of keep rules") })
+    .optional()
+    .describe(
+      "Harbor-style keep rules, combined with OR. A repository no rule covers keeps its tagged artifacts.",
+    ),
+  protections: strictObject({
+    immutableTags: patterns(tagPattern, "tag pattern", "tag patterns")
+      .optional()
+      .describe("Artifacts with a tag matching one of these are never deleted."),
+    pulledWithinDays: days.optional().describe("Artifacts pulled within this many days are kept."),
+    quarantineExpiresAfterDays: days
+      .optional()
+      .describe(
+        "Quarantined artifacts are kept until released; with this, only for this many days.",
+      ),
+    inUse: yesNo
+      .optional()
+      .describe("Digests running workloads use are kept (needs an in-use provider)."),
+  })
+    .optional()
+    .describe("What is never deleted, whatever the rules say."),
+  gc: strictObject({
+    untaggedOlderThanDays: days
+      .optional()
+      .describe(
+        "Untagged images older than this many days go, in repositories no rule covers too.",
+      ),
+    orphanReferrers: yesNo
+      .optional()
+      .describe("Signatures, attestations and SBOMs whose subject is gone go. Default true."),
+  })
+    .optional()
+    .describe("Garbage collection, through the same plan."),
+}).superRefine((settings, ctx) => {
+  if (settings.scheduleApplies === true && settings.schedule === undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["scheduleApplies"],
+      message: "scheduleApplies: true needs a schedule next to it (when should runs delete?)",
+    });
+  }
+});
+
 export const policyDocumentSchema = strictObject({
   version: z
     .literal(1, { error: expected("the format version 1 (write version: 1)") })
@@ -201,9 +412,14 @@ export const policyDocumentSchema = strictObject({
     .array(allowlistEntrySchema)
     .optional()
     .describe("Accepted findings, each with a reason and an expiry."),
+  retention: retentionSettingsSchema
+    .optional()
+    .describe("Retention rules, protections and garbage collection (docs/retention.md)."),
 });
 
 export type PolicyDocument = z.output<typeof policyDocumentSchema>;
 export type GateSettings = z.output<typeof gateSettingsSchema>;
 export type AuditSettings = z.output<typeof auditSettingsSchema>;
 export type RepositoryRule = z.output<typeof repositoryRuleSchema>;
+export type RetentionSettings = z.output<typeof retentionSettingsSchema>;
+export type RetentionRuleSettings = z.output<typeof retentionRuleSchema>;

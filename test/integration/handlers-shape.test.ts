@@ -17,7 +17,12 @@ describe("handler files", () => {
     expect(lines.length).toBeLessThan(40);
     // Clients, policy and logic live in functions/runtime and shared/: no SDK client here.
     expect(text).not.toMatch(/@aws-sdk\//);
-    expect(text).toMatch(/from "\.\/runtime\/aws-pipeline-deps\.ts"/);
+    // retention-run builds its own adapters (no gate registry): its wiring has its own file.
+    expect(text).toMatch(
+      fn === "retention-run"
+        ? /from "\.\/runtime\/retention-deps\.ts"/
+        : /from "\.\/runtime\/aws-pipeline-deps\.ts"/,
+    );
     expect(text).toMatch(/from "\.\/runtime\/observability\.ts"/);
     expect(text).toMatch(/export const handler = wrap\(/);
   });
@@ -31,7 +36,8 @@ describe("handler files", () => {
 });
 
 describe("deployment and runtime agree", () => {
-  it.each(FUNCTION_NAMES)(
+  // retention-run takes no decision lease: it runs retention, not the gate pipeline.
+  it.each(FUNCTION_NAMES.filter((fn) => fn !== "retention-run"))(
     "%s: a decision's lease outlasts the function timeout, so a retry never takes over a live run",
     (fn) => {
       expect(DEFAULT_IN_FLIGHT.leaseSeconds).toBeGreaterThanOrEqual(

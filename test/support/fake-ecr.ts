@@ -1,15 +1,20 @@
 import {
+  BatchDeleteImageCommand,
+  type BatchDeleteImageCommandInput,
   BatchGetImageCommand,
   type BatchGetImageCommandInput,
   DescribeImageScanFindingsCommand,
   type DescribeImageScanFindingsCommandInput,
   DescribeImagesCommand,
   type DescribeImagesCommandInput,
+  DescribeRepositoriesCommand,
+  type DescribeRepositoriesCommandInput,
   type ECRClientResolvedConfig,
   type EnhancedImageScanFinding,
   ImageNotFoundException,
   type ImageScanFinding,
   ImageStorageClassUpdateNotSupportedException,
+  InvalidParameterException,
   RepositoryNotFoundException,
   ScanNotFoundException,
   type ServiceInputTypes,
@@ -55,13 +60,26 @@ export interface FakeImage {
   scan?: FakeScan;
   /** When set, every call to its repository fails with it (a permission or service fault). */
   failWith?: Error;
+  /** ECR's lastRecordedPullTime; absent: never pulled. */
+  lastPulledAt?: Date;
+  /** imageSizeInBytes (default 3372099). */
+  sizeBytes?: number;
+  /** artifactMediaType: the config media type, or a non-image artifact's type. */
+  artifactMediaType?: string;
+  /** subjectManifestDigest: the manifest a referrer refers to. */
+  subject?: string;
 }
 
 const ENHANCED_PAGE_CAP = 100;
+/** DescribeImages and DescribeRepositories: default page 100, maximum 1000. */
+const DEFAULT_PAGE = 100;
+const MAX_PAGE = 1000;
 const meta = { $metadata: {} };
 
 export class FakeEcr {
   readonly images = new Map<string, FakeImage>();
+  /** Repositories stay when their last image is deleted, as in ECR. */
+  private readonly repositories = new Set<string>();
   private readonly mock: EcrStub;
 
   constructor(mock: EcrStub) {
@@ -70,6 +88,7 @@ export class FakeEcr {
 
   add(image: FakeImage): FakeImage {
     this.images.set(key(image.registryId, image.repository, image.digest), image);
+    this.repositories.add(repositoryKey(image.region, image.registryId, image.repository));
     return image;
   }
 
@@ -80,6 +99,7 @@ export class FakeEcr {
   /** Clears the images and (re)installs the command handlers on the mock. */
   install(): void {
     this.images.clear();
+    this.repositories.clear();
     this.mock.onAnyCommand().rejects(new Error("unexpected ECR command"));
     const regional =
       <I>(answer: (input: I, region: string) => unknown) =>
@@ -97,6 +117,14 @@ export class FakeEcr {
         regional((i: DescribeImageScanFindingsCommandInput, r) => this.scanFindings(i, r)),
       );
     this.mock
+      .on(DescribeRepositoriesCommand)
+      .callsFake(
+        regional((i: DescribeRepositoriesCommandInput, r) => this.describeRepositories(i, r)),
+      );
+    this.mock
+      .on(BatchDeleteImageCommand)
+      .callsFake(regional((i: BatchDeleteImageCommandInput, r) => this.batchDeleteImage(i, r)));
+    this.mock
       .on(UpdateImageStorageClassCommand)
       .callsFake(
         regional((i: UpdateImageStorageClassCommandInput, r) => this.updateStorageClass(i, r)),
@@ -113,7 +141,10 @@ export class FakeEcr {
     );
     const failing = found.find((i) => i.failWith);
     if (failing?.failWith) throw failing.failWith;
-    if (found.length === 0) {
+    if (
+      found.length === 0 &&
+      !this.repositories.has(repositoryKey(region, registryId ?? "", repository))
+    ) {
       throw new RepositoryNotFoundException({
         message: `The repository with name '${repository}' does not exist in the registry with id '${registryId}'`,
         ...meta,
@@ -125,7 +156,28 @@ export class FakeEcr {
   private describeImages(input: DescribeImagesCommandInput, region: string) {
     const all = this.repositoryImages(region, input.registryId, input.repositoryName ?? "");
     const any = input.filter?.imageStatus === "ANY";
-    const imageDetails = (input.imageIds ?? []).map((id) => {
+    const detail = (image: FakeImage) => ({
+      registryId: image.registryId,
+      repositoryName: image.repository,
+      imageDigest: image.digest,
+      ...(image.tags.length ? { imageTags: [...image.tags] } : {}),
+      imageSizeInBytes: image.sizeBytes ?? 3372099,
+      imagePushedAt: image.pushedAt,
+      imageManifestMediaType: image.mediaType,
+      ...(image.artifactMediaType ? { artifactMediaType: image.artifactMediaType } : {}),
+      ...(image.subject ? { subjectManifestDigest: image.subject } : {}),
+      ...(image.lastPulledAt ? { lastRecordedPullTime: image.lastPulledAt } : {}),
+      imageStatus: image.status,
+    });
+    if (input.imageIds === undefined) {
+      // Listing: every image (archived ones only with ANY), in pages.
+      const listed = all
+        .filter((i) => any || i.status === "ACTIVE")
+        .sort((a, b) => (a.digest < b.digest ? -1 : 1));
+      const { page, nextToken } = paged(listed, input.maxResults, input.nextToken);
+      return { imageDetails: page.map(detail), ...(nextToken ? { nextToken } : {}) };
+    }
+    const imageDetails = input.imageIds.map((id) => {
       const image = all.find((i) => i.digest === id.imageDigest);
       if (!image || (!any && image.status !== "ACTIVE")) {
         throw new ImageNotFoundException({
@@ -133,18 +185,53 @@ export class FakeEcr {
           ...meta,
         });
       }
-      return {
-        registryId: image.registryId,
-        repositoryName: image.repository,
-        imageDigest: image.digest,
-        imageTags: [...image.tags],
-        imageSizeInBytes: 3372099,
-        imagePushedAt: image.pushedAt,
-        imageManifestMediaType: image.mediaType,
-        imageStatus: image.status,
-      };
+      return detail(image);
     });
     return { imageDetails };
+  }
+
+  private describeRepositories(input: DescribeRepositoriesCommandInput, region: string) {
+    const names = [...this.repositories]
+      .map((k) => k.split("|"))
+      .filter(([r, id]) => r === region && id === input.registryId)
+      .map(([, , name]) => name as string)
+      .sort();
+    const { page, nextToken } = paged(names, input.maxResults, input.nextToken);
+    return {
+      repositories: page.map((repositoryName) => ({
+        registryId: input.registryId,
+        repositoryName,
+        repositoryArn: `arn:aws:ecr:${region}:${input.registryId}:repository/${repositoryName}`,
+      })),
+      ...(nextToken ? { nextToken } : {}),
+    };
+  }
+
+  /** Deletes by digest (the image and all its tags); a digest not there is ImageNotFound. */
+  private batchDeleteImage(input: BatchDeleteImageCommandInput, region: string) {
+    const all = this.repositoryImages(region, input.registryId, input.repositoryName ?? "");
+    const ids = input.imageIds ?? [];
+    if (ids.length < 1 || ids.length > 100) {
+      throw new InvalidParameterException({
+        message: "imageIds must hold 1 to 100 image ids",
+        ...meta,
+      });
+    }
+    const imageIds = [];
+    const failures = [];
+    for (const id of ids) {
+      const image = all.find((i) => i.digest === id.imageDigest);
+      if (image && this.images.delete(key(image.registryId, image.repository, image.digest))) {
+        imageIds.push({ imageDigest: image.digest });
+      } else {
+        failures.push({
+          imageId: id,
+          failureCode: "ImageNotFound" as const,
+          failureReason: "Requested image not found",
+        });
+      }
+    }
+    return { imageIds, failures };
   }
 
   private batchGetImage(input: BatchGetImageCommandInput, region: string) {
@@ -242,6 +329,28 @@ export class FakeEcr {
 
 function key(registryId: string, repository: string, digest: string): string {
   return `${registryId}/${repository}@${digest}`;
+}
+
+function repositoryKey(region: string, registryId: string, repository: string): string {
+  return `${region}|${registryId}|${repository}`;
+}
+
+/** One page of `items` as ECR pages them: maxResults (1–1000, default 100) and an opaque token. */
+function paged<T>(
+  items: T[],
+  maxResults: number | undefined,
+  nextToken: string | undefined,
+): { page: T[]; nextToken?: string } {
+  const size = maxResults ?? DEFAULT_PAGE;
+  if (size < 1 || size > MAX_PAGE) {
+    throw new InvalidParameterException({ message: "maxResults must be 1 to 1000", ...meta });
+  }
+  const start = nextToken ? Number(nextToken) : 0;
+  const end = start + size;
+  return {
+    page: items.slice(start, end),
+    ...(end < items.length ? { nextToken: String(end) } : {}),
+  };
 }
 
 /** A basic-scan finding as DescribeImageScanFindings returns it. */

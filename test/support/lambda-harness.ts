@@ -3,12 +3,14 @@ import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import { readFileSync } from "node:fs";
 import type { ClientRequest } from "node:http";
 import { ECRClient } from "@aws-sdk/client-ecr";
+import { ECSClient } from "@aws-sdk/client-ecs";
+import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import type { Context } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { vi } from "vitest";
-import { FUNCTION_SDK_CALLS } from "../../infra/data/function-sdk-calls.ts";
+import { actionOfCommand, FUNCTION_SDK_CALLS } from "../../infra/data/function-sdk-calls.ts";
 import type { FunctionName } from "../../infra/data/function-specs.ts";
 import { DynamoDbAuditLog } from "../../shared/adapters/dynamodb/dynamodb-audit-log.ts";
 import {
@@ -37,9 +39,13 @@ const MODULES: Record<FunctionName, () => Promise<{ handler: unknown }>> = {
   "on-image-push": () => import("../../functions/on-image-push.ts"),
   "on-scan-complete": () => import("../../functions/on-scan-complete.ts"),
   "scan-timeout-check": () => import("../../functions/scan-timeout-check.ts"),
+  "retention-run": () => import("../../functions/retention-run.ts"),
 };
 
-export function fakeLambdaContext(functionName: string): Context {
+export function fakeLambdaContext(
+  functionName: string,
+  remainingMs: () => number = () => 30_000,
+): Context {
   const requestId = randomUUID();
   const fail = () => {
     throw new Error("deprecated Lambda context callback used");
@@ -53,7 +59,7 @@ export function fakeLambdaContext(functionName: string): Context {
     awsRequestId: requestId,
     logGroupName: `/aws/lambda/${functionName}`,
     logStreamName: `2024/06/01/[$LATEST]${requestId.replaceAll("-", "")}`,
-    getRemainingTimeInMillis: () => 30_000,
+    getRemainingTimeInMillis: remainingMs,
     done: fail,
     fail,
     succeed: fail,
@@ -200,6 +206,10 @@ function isEmf(x: unknown): x is EmfDocument {
 export class HandlerHarness {
   readonly ecrMock = mockClient(ECRClient);
   readonly snsMock = mockClient(SNSClient);
+  /** Lambda (retention-run's continuations): every Invoke is queued (202) unless a test says otherwise. */
+  readonly lambdaMock = mockClient(LambdaClient);
+  /** ECS (retention's in-use protection): no command answers unless a test sets one up. */
+  readonly ecsMock = mockClient(ECSClient);
   readonly ecr = new FakeEcr(this.ecrMock);
   readonly dynamo: DynaliteHandle;
   readonly client: ReturnType<typeof documentClient>;
@@ -220,7 +230,12 @@ export class HandlerHarness {
   async reset(): Promise<void> {
     this.ecrMock.reset();
     this.snsMock.reset();
+    this.lambdaMock.reset();
+    this.ecsMock.reset();
     this.ecr.install();
+    this.lambdaMock.onAnyCommand().rejects(new Error("unexpected Lambda command"));
+    this.lambdaMock.on(InvokeCommand).resolves({ StatusCode: 202 });
+    this.ecsMock.onAnyCommand().rejects(new Error("unexpected ECS command"));
     this.snsMock.onAnyCommand().rejects(new Error("unexpected SNS command"));
     this.snsMock.on(PublishCommand).callsFake(() => ({ MessageId: randomUUID() }));
     this.tableName = `audit-${randomUUID()}`;
@@ -253,14 +268,22 @@ export class HandlerHarness {
     return mod.handler as LambdaHandler;
   }
 
-  /** Invokes a loaded handler once; a thrown error is returned, not rethrown. */
-  async invoke(name: FunctionName, handler: LambdaHandler, event: unknown): Promise<Invocation> {
-    const ecrBefore = this.ecrMock.calls().length;
-    const snsBefore = this.snsMock.calls().length;
+  /**
+   * Invokes a loaded handler once; a thrown error is returned, not rethrown. `remainingMs` is
+   * what the context's getRemainingTimeInMillis answers (default 30 s).
+   */
+  async invoke(
+    name: FunctionName,
+    handler: LambdaHandler,
+    event: unknown,
+    opts: { remainingMs?: () => number } = {},
+  ): Promise<Invocation> {
+    const clients = [this.ecrMock, this.snsMock, this.lambdaMock, this.ecsMock] as const;
+    const before = clients.map((c) => c.calls().length);
     const run = await captureOutput(() =>
       recordRequests(async () => {
         try {
-          return { result: await handler(event, fakeLambdaContext(name)) };
+          return { result: await handler(event, fakeLambdaContext(name, opts.remainingMs)) };
         } catch (error) {
           return { error };
         }
@@ -277,8 +300,12 @@ export class HandlerHarness {
     const reached = this.reached.get(name) ?? new Set<string>();
     this.reached.set(name, reached);
     for (const op of dynamoOps) reached.add(`dynamodb:${op}`);
-    for (const c of this.ecrMock.calls().slice(ecrBefore)) reached.add(`ecr:${commandName(c)}`);
-    for (const c of this.snsMock.calls().slice(snsBefore)) reached.add(`sns:${commandName(c)}`);
+    const services = ["ecr", "sns", "lambda", "ecs"];
+    clients.forEach((client, i) => {
+      for (const c of client.calls().slice(before[i])) {
+        reached.add(actionOfCommand(services[i] as string, commandName(c)));
+      }
+    });
     return {
       ...outcome,
       output,
@@ -332,6 +359,8 @@ export class HandlerHarness {
     vi.unstubAllEnvs();
     this.ecrMock.restore();
     this.snsMock.restore();
+    this.lambdaMock.restore();
+    this.ecsMock.restore();
     this.client.destroy();
     await this.dynamo.stop();
   }

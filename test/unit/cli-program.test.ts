@@ -30,11 +30,15 @@ describe("the command tree", () => {
         "audit query",
         "audit verify",
         "gate",
+        "gc",
         "policy",
         "policy schema",
         "policy validate",
         "release",
         "replay",
+        "retention",
+        "retention plan",
+        "verify",
       ].sort(),
     );
   });
@@ -136,8 +140,12 @@ describe("startup stays light", () => {
     expect(staticImports("cli/commands/release-ecr.ts").packages).toContain("@aws-sdk/client-ecr");
   });
 
-  it("release and replay load the ECR and STS clients only for an ECR registry", () => {
-    for (const action of ["cli/commands/release-action.ts", "cli/commands/replay-action.ts"]) {
+  it("release, replay and gc load the ECR and STS clients only for an ECR registry", () => {
+    for (const action of [
+      "cli/commands/release-action.ts",
+      "cli/commands/replay-action.ts",
+      "cli/commands/gc-action.ts",
+    ]) {
       const { packages } = staticImports(action);
       expect(packages, action).not.toContain("@aws-sdk/client-ecr");
       expect(packages, action).not.toContain("@aws-sdk/client-sts");

@@ -1,9 +1,12 @@
 import * as dynamodb from "@aws-sdk/client-dynamodb";
 import * as ecr from "@aws-sdk/client-ecr";
+import * as ecs from "@aws-sdk/client-ecs";
+import * as lambda from "@aws-sdk/client-lambda";
 import * as sns from "@aws-sdk/client-sns";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
+  ACTION_COMMANDS,
   FUNCTION_SDK_CALLS,
   IMPLIED_ACTIONS,
   requiredActions,
@@ -26,6 +29,8 @@ const ctx: IamContext = {
   tableArn: "arn:aws:dynamodb:eu-west-1:123456789012:table/registry-guard-prod-AuditTable",
   topicArn: "arn:aws:sns:eu-west-1:123456789012:registry-guard-prod-Alerts",
   topicKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+  // retention-run's grant on itself; the other functions ignore it.
+  functionArn: "arn:aws:lambda:eu-west-1:123456789012:function:registry-guard-prod-RetentionRun",
 };
 
 const contexts: fc.Arbitrary<IamContext> = fc
@@ -46,6 +51,7 @@ const contexts: fc.Arbitrary<IamContext> = fc
     topicArn: `arn:${partition}:sns:${region}:${account}:${topic}`,
     topicKeyArn: `arn:${partition}:kms:${region}:${account}:key/${key}`,
     repositoryPrefixes: prefixes,
+    functionArn: `arn:${partition}:lambda:${region}:${account}:function:registry-guard-dev-RetentionRun`,
   }));
 
 const actionsOf = (statements: IamStatement[]) => statements.flatMap((s) => s.actions);
@@ -69,11 +75,12 @@ describe("IAM actions equal the calls each function's code makes", () => {
 
   it("declares every function, and only real API operations of the clients the code uses", () => {
     expect(Object.keys(FUNCTION_SDK_CALLS).sort()).toEqual([...FUNCTION_NAMES].sort());
-    const clients: Record<string, Record<string, unknown>> = { ecr, dynamodb, sns };
+    const clients: Record<string, Record<string, unknown>> = { ecr, dynamodb, sns, ecs, lambda };
     for (const action of Object.values(FUNCTION_SDK_CALLS).flat()) {
       const [service, operation] = action.split(":") as [string, string];
+      const command = ACTION_COMMANDS[action] ?? operation;
       expect(clients[service], action).toBeDefined();
-      expect(typeof clients[service]?.[`${operation}Command`], action).toBe("function");
+      expect(typeof clients[service]?.[`${command}Command`], action).toBe("function");
     }
   });
 
@@ -130,7 +137,10 @@ describe("IAM statements are least privilege", () => {
         for (const s of functionStatements(fn, c)) {
           const service = s.actions[0]?.split(":")[0];
           expect(s.actions.every((a) => a.startsWith(`${service}:`))).toBe(true);
-          if (service === "ecr") expect(s.resources).toEqual(repositoryArns(c));
+          // Listing repository names is the one ECR grant across the registry (retention-run).
+          if (service === "ecr" && s.actions.join() === "ecr:DescribeRepositories") {
+            expect(s.resources).toEqual(repositoryArns({ ...c, repositoryPrefixes: [] }));
+          } else if (service === "ecr") expect(s.resources).toEqual(repositoryArns(c));
           if (service === "sns") expect(s.resources).toEqual([c.topicArn]);
           if (service === "kms") {
             expect(s.resources).toEqual([c.topicKeyArn]);
@@ -190,15 +200,19 @@ describe("IAM statements are least privilege", () => {
 });
 
 describe("function specs", () => {
-  it.each(FUNCTION_NAMES)("%s runs on nodejs22.x arm64, 512 MB, 60 s, 2 async retries", (fn) => {
-    expect(FUNCTION_SPECS[fn]).toMatchObject({
-      name: fn,
-      handler: `functions/${fn}.handler`,
-      runtime: "nodejs22.x",
-      architecture: "arm64",
-      memoryMb: 512,
-      timeoutSeconds: 60,
-      asyncRetries: 2,
-    });
-  });
+  // retention-run is sized for its long runs (infra-retention.test.ts).
+  it.each(FUNCTION_NAMES.filter((fn) => fn !== "retention-run"))(
+    "%s runs on nodejs22.x arm64, 512 MB, 60 s, 2 async retries",
+    (fn) => {
+      expect(FUNCTION_SPECS[fn]).toMatchObject({
+        name: fn,
+        handler: `functions/${fn}.handler`,
+        runtime: "nodejs22.x",
+        architecture: "arm64",
+        memoryMb: 512,
+        timeoutSeconds: 60,
+        asyncRetries: 2,
+      });
+    },
+  );
 });

@@ -2,21 +2,7 @@ import { DescribeImagesCommand, type ECRClient, type ImageDetail } from "@aws-sd
 import type { ImageRef } from "../../domain/image.ts";
 import { ecrRequestFailed, isAwsError } from "./ecr-errors.ts";
 
-/** ECR's image status: ACTIVE, ARCHIVED, or ACTIVATING (being restored from the archive). */
-export type EcrImageStatus = "ACTIVE" | "ARCHIVED" | "ACTIVATING";
-
-/**
- * Archived and still-restoring images cannot be pulled by tag or by digest: for registry-guard
- * that is what "quarantined" means on ECR.
- */
-export function isUnpullable(status: EcrImageStatus): boolean {
-  return status === "ARCHIVED" || status === "ACTIVATING";
-}
-
-export function imageStatusOf(detail: ImageDetail): EcrImageStatus {
-  const s = detail.imageStatus;
-  return s === "ARCHIVED" || s === "ACTIVATING" ? s : "ACTIVE";
-}
+export { type EcrImageStatus, imageStatusOf, isUnpullable } from "./ecr-image-status.ts";
 
 /**
  * The image's DescribeImages entry, whatever its storage class; null when the image or its

@@ -1,0 +1,67 @@
+import { ECRClient } from "@aws-sdk/client-ecr";
+import { EcrRetentionRegistry } from "../../shared/adapters/ecr/ecr-retention-registry.ts";
+import { awsClientConfig } from "../../shared/adapters/retry-config.ts";
+import type { Log } from "../../shared/ports.ts";
+import { callerIdentity } from "../caller-identity.ts";
+import { CliUsageError } from "../cli-error.ts";
+import type { GcTarget } from "./gc-target.ts";
+
+/**
+ * Amazon ECR: the region from --region or the SDK's configuration, the registry id from
+ * --registry-id or the caller's account (STS). The ECS in-use provider only when the policy
+ * protects digests in use; it reads the same region's clusters.
+ */
+export async function ecrGcTarget(opts: {
+  registryId?: string;
+  region?: string;
+  inUse: boolean;
+  ecsClusters: string[];
+  concurrency?: number;
+  log: Log;
+}): Promise<GcTarget> {
+  const client = new ECRClient(awsClientConfig(opts.region ? { region: opts.region } : {}));
+  const closers = [() => client.destroy()];
+  const close = () => {
+    for (const c of closers) c();
+  };
+  try {
+    const region = opts.region ?? (await configuredRegion(client));
+    const registryId = opts.registryId ?? (await callerIdentity(region)).account;
+    const registry = new EcrRetentionRegistry({
+      client,
+      registryId,
+      region,
+      log: opts.log,
+      ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}),
+    });
+    let inUse: GcTarget["inUse"];
+    if (opts.inUse) {
+      const [{ ECSClient }, { EcsInUseProvider }] = await Promise.all([
+        import("@aws-sdk/client-ecs"),
+        import("../../shared/adapters/ecs/ecs-in-use.ts"),
+      ]);
+      const ecs = new ECSClient(awsClientConfig({ region }));
+      closers.push(() => ecs.destroy());
+      inUse = new EcsInUseProvider({
+        client: ecs,
+        ...(opts.ecsClusters.length ? { clusters: opts.ecsClusters } : {}),
+      });
+    }
+    return { registry, kind: "ecr", registryId, region, ...(inUse ? { inUse } : {}), close };
+  } catch (err) {
+    close();
+    throw err;
+  }
+}
+
+/** The region the SDK would use (AWS_REGION, the profile …), required to reach ECR at all. */
+async function configuredRegion(client: ECRClient): Promise<string> {
+  try {
+    return await client.config.region();
+  } catch {
+    throw new CliUsageError(
+      "CLI_REGION",
+      "no AWS region: pass --region (the registry's region) or set AWS_REGION",
+    );
+  }
+}

@@ -1,0 +1,101 @@
+import type { VerificationResult } from "../../shared/signatures/verification-result.ts";
+import { verifyTrusted } from "../../shared/signatures/verify-trusted.ts";
+import { CliUsageError, EXIT } from "../cli-error.ts";
+import type { CliIo } from "../cli-io.ts";
+import { formatVerification } from "../format-verification.ts";
+import { type RegistrySettings, registrySettings } from "../registry-settings.ts";
+import { parseSignedImageReference, type SignedImageReference } from "../signed-image-reference.ts";
+import { checkTrustOptions, loadTrust } from "../verify-trust.ts";
+import type { VerifyOptions } from "./verify-command.ts";
+import { type FoundSignatures, readSignatures } from "./verify-source.ts";
+
+export async function runVerify(image: string, opts: VerifyOptions, io: CliIo): Promise<void> {
+  // Everything the user typed is checked, and every file read, before a registry is asked.
+  checkTrustOptions(opts);
+  const settings = await registrySettings(opts, io);
+  const ref = signedImage(image, settings, opts);
+  const trust = loadTrust(opts);
+
+  const found = await readSignatures(ref, settings);
+  const result: VerificationResult = verifyTrusted({
+    imageDigest: found.imageDigest,
+    imageManifest: found.imageManifest,
+    repository: found.repository,
+    ...(found.registryHost !== undefined ? { registry: found.registryHost } : {}),
+    candidates: found.candidates,
+    keys: trust.keys,
+    ...(trust.keyless ? { keyless: trust.keyless } : {}),
+    options: { matchReference: opts.matchReference === true },
+  });
+  io.out(
+    opts.json
+      ? JSON.stringify(verifyJson(found, result), null, 2)
+      : formatVerification(found, result),
+  );
+  io.exit(result.verified ? EXIT.ok : EXIT.failed);
+}
+
+/**
+ * The VerificationResult as the pipeline has it, its fields at the top level, with the CLI's
+ * schemaVersion and how the image was named (docs/signatures.md#json-output).
+ */
+function verifyJson(found: FoundSignatures, result: VerificationResult) {
+  return {
+    schemaVersion: 1,
+    image: found.name,
+    ...(found.tag !== undefined ? { tag: found.tag } : {}),
+    ...result,
+  };
+}
+
+function signedImage(
+  image: string,
+  settings: RegistrySettings,
+  opts: VerifyOptions,
+): SignedImageReference {
+  const ref = parseSignedImageReference(
+    image,
+    settings.kind === "oci"
+      ? { registry: settings }
+      : {
+          ...(opts.registryId !== undefined ? { registryId: opts.registryId } : {}),
+          ...(opts.region !== undefined ? { region: opts.region } : {}),
+        },
+  );
+  if (ref.source === "oci-layout") {
+    const flag =
+      opts.registry !== undefined
+        ? "--registry"
+        : opts.registryId !== undefined
+          ? "--registry-id"
+          : opts.region !== undefined
+            ? "--region"
+            : undefined;
+    if (flag) {
+      throw new CliUsageError(
+        "CLI_REGISTRY",
+        `${flag} names a registry, but ${image} is an OCI layout on disk; drop ${flag}`,
+      );
+    }
+    if (opts.matchReference) {
+      throw new CliUsageError(
+        "CLI_MATCH_REFERENCE",
+        "--match-reference compares the repository a signature names with the image's, and an OCI layout has no repository; verify the image in its registry instead",
+      );
+    }
+    return ref;
+  }
+  if (settings.kind === "oci" && opts.registryId !== undefined) {
+    throw new CliUsageError(
+      "CLI_REGISTRY_ID",
+      "--registry-id is an ECR account id; an OCI image's registry is the --registry URL",
+    );
+  }
+  if (settings.kind === "ecr" && ref.image.registry !== "ecr") {
+    throw new CliUsageError(
+      "CLI_REGISTRY",
+      `${image} is an image of an OCI registry: pass --registry with that registry's URL (https://${ref.image.registryId}, or http:// for a local one)`,
+    );
+  }
+  return ref;
+}

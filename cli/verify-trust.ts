@@ -1,0 +1,214 @@
+import { readFileSync, statSync } from "node:fs";
+import { compileIdentities } from "../shared/signatures/keyless/certificate-identity.ts";
+import { KeylessPolicyError } from "../shared/signatures/keyless/keyless-policy-error.ts";
+import { loadTrustedRoot } from "../shared/signatures/keyless/trusted-root.ts";
+import { kmsKeyArn } from "../shared/signatures/kms-public-key-source.ts";
+import { loadPublicKey } from "../shared/signatures/public-key.ts";
+import { PublicKeyError } from "../shared/signatures/public-key-error.ts";
+import type { TrustedKey, TrustedKeyOptions } from "../shared/signatures/trusted-key.ts";
+import type { KeylessTrust } from "../shared/signatures/verify-trusted.ts";
+import { CliUsageError } from "./cli-error.ts";
+import { loadTrustFile, type TrustFileKey } from "./verify-trust-file.ts";
+
+/** The trust options of `verify`, as commander hands them over. */
+export interface TrustOptions {
+  key?: string[];
+  kmsKey?: string[];
+  identity?: string[];
+  identityRegexp?: boolean;
+  trustedRoot?: string;
+  policy?: string;
+}
+
+/** What one verification trusts: keys, keyless identities, or (from a trust file) both. */
+export interface VerifyTrust {
+  keys: TrustedKey[];
+  keyless?: KeylessTrust;
+}
+
+/** A public key file is a few hundred bytes; a trusted root some tens of KiB. */
+const MAX_KEY_FILE_BYTES = 64 * 1024;
+const MAX_TRUSTED_ROOT_BYTES = 4 * 1024 * 1024;
+
+export const KMS_NOT_BUNDLED = "KMS keys need @aws-sdk/client-kms; not bundled yet";
+
+function usage(code: string, message: string): never {
+  throw new CliUsageError(code, message);
+}
+
+/**
+ * Checks which kind of trust was asked for, before any file is read: exactly one of keys
+ * (--key, --kms-key), keyless (--identity with --trusted-root) and --policy.
+ */
+export function checkTrustOptions(opts: TrustOptions): void {
+  const keys = (opts.key?.length ?? 0) + (opts.kmsKey?.length ?? 0) > 0;
+  const keyless = (opts.identity?.length ?? 0) > 0;
+  const given = [
+    keys ? "--key/--kms-key" : null,
+    keyless ? "--identity" : null,
+    opts.policy !== undefined ? "--policy" : null,
+  ].filter((g) => g !== null);
+  if (given.length === 0) {
+    usage(
+      "CLI_TRUST",
+      "say what to trust: --key FILE (or --kms-key ARN), --identity ISSUER=SUBJECT with --trusted-root FILE, or --policy FILE",
+    );
+  }
+  if (given.length > 1) {
+    usage(
+      "CLI_TRUST",
+      `${given.join(" and ")} cannot be combined: give one kind of trust (a --policy trust file may list both keys and identities)`,
+    );
+  }
+  if (opts.trustedRoot !== undefined && !keyless) {
+    usage(
+      "CLI_TRUST",
+      "--trusted-root is read for --identity only (a --policy trust file names its own trustedRoot)",
+    );
+  }
+  if (keyless && opts.trustedRoot === undefined) {
+    usage(
+      "CLI_TRUST",
+      "--identity needs --trusted-root FILE: the Sigstore trusted_root.json certificates and log entries are checked against (nothing is fetched)",
+    );
+  }
+  if (opts.identityRegexp && !keyless) {
+    usage("CLI_TRUST", "--identity-regexp applies to --identity, and none was given");
+  }
+  for (const id of opts.identity ?? []) identityFlag(id, opts.identityRegexp === true);
+  for (const arn of opts.kmsKey ?? []) kmsKey(arn, "--kms-key");
+}
+
+/** Reads the keys, trusted root or trust file named by checked options. */
+export function loadTrust(opts: TrustOptions): VerifyTrust {
+  if (opts.policy !== undefined) return trustFromFile(opts.policy);
+  if ((opts.identity?.length ?? 0) > 0) {
+    // The flags first: a typo is reported before any file is read.
+    const ids = identities(
+      (opts.identity ?? []).map((i) => identityFlag(i, opts.identityRegexp === true)),
+      "--identity",
+    );
+    return {
+      keys: [],
+      keyless: {
+        trustedRoot: trustedRootFile(opts.trustedRoot as string, "--trusted-root"),
+        identities: ids,
+      },
+    };
+  }
+  return { keys: (opts.key ?? []).map((path) => keyFile(path, "--key", { name: path })) };
+}
+
+function trustFromFile(path: string): VerifyTrust {
+  const file = loadTrustFile(path);
+  const keys = file.keys.map((k, i) => trustFileKey(k, `${path}: keys[${i}] (${k.name})`));
+  if (file.identities.length === 0) return { keys };
+  const ids = identities(file.identities, path);
+  return {
+    keys,
+    keyless: {
+      trustedRoot: trustedRootFile(file.trustedRoot as string, `${path}: trustedRoot`),
+      identities: ids,
+    },
+  };
+}
+
+function trustFileKey(k: TrustFileKey, where: string): TrustedKey {
+  const options: TrustedKeyOptions = {
+    name: k.name,
+    ...(k.hash ? { hash: k.hash } : {}),
+    ...(k.rsaPadding ? { rsaPadding: k.rsaPadding } : {}),
+  };
+  if (k.kmsArn !== undefined) {
+    kmsKey(k.kmsArn, `${where}: kmsArn`);
+  }
+  if (k.file !== undefined) return keyFile(k.file, where, options);
+  return publicKey(k.pem as string, where, options);
+}
+
+/** A KMS key is refused for now: verifying with it needs the KMS client, which is not bundled. */
+function kmsKey(arn: string, where: string): never {
+  if (!kmsKeyArn(arn)) {
+    usage(
+      "CLI_KMS_KEY",
+      `${where} ${arn}: not a KMS key or alias ARN (arn:aws:kms:<region>:<account>:key/<id>, or awskms:///arn:…)`,
+    );
+  }
+  usage("CLI_KMS_KEY", `${where} ${arn}: ${KMS_NOT_BUNDLED}`);
+}
+
+function keyFile(path: string, where: string, options: TrustedKeyOptions): TrustedKey {
+  return publicKey(readBounded(path, where, MAX_KEY_FILE_BYTES), `${where} ${path}`, options);
+}
+
+function publicKey(
+  input: string | Uint8Array,
+  where: string,
+  options: TrustedKeyOptions,
+): TrustedKey {
+  try {
+    return loadPublicKey(input, options);
+  } catch (err) {
+    if (err instanceof PublicKeyError) usage(err.code, `${where}: ${err.message}`);
+    throw err;
+  }
+}
+
+function trustedRootFile(path: string, where: string) {
+  const bytes = readBounded(path, where, MAX_TRUSTED_ROOT_BYTES);
+  try {
+    return loadTrustedRoot(bytes);
+  } catch (err) {
+    if (err instanceof KeylessPolicyError) usage(err.code, `${where} ${path}: ${err.message}`);
+    throw err;
+  }
+}
+
+function identities(specs: readonly unknown[], where: string) {
+  try {
+    return compileIdentities(specs);
+  } catch (err) {
+    if (err instanceof KeylessPolicyError) usage(err.code, `${where}: ${err.message}`);
+    throw err;
+  }
+}
+
+/**
+ * `ISSUER=SUBJECT`, split at the first `=` (an issuer is a URL without one; a subject may hold
+ * one). With --identity-regexp the subject is a regular expression, anchored; the issuer stays
+ * exact (a trust file can make it a regular expression too).
+ */
+export function identityFlag(value: string, regexp: boolean): Record<string, string> {
+  const eq = value.indexOf("=");
+  const issuer = eq < 0 ? "" : value.slice(0, eq);
+  const subject = eq < 0 ? "" : value.slice(eq + 1);
+  if (!issuer || !subject) {
+    usage(
+      "CLI_IDENTITY",
+      `--identity ${value}: expected ISSUER=SUBJECT, e.g. https://token.actions.githubusercontent.com=https://github.com/org/repo/.github/workflows/release.yml@refs/heads/main`,
+    );
+  }
+  return regexp ? { issuer, subjectRegExp: subject } : { issuer, subject };
+}
+
+/** A file's bytes within a bound; every failure is bad input naming the flag and the file. */
+function readBounded(path: string, where: string, max: number): Buffer {
+  try {
+    const stat = statSync(path);
+    if (!stat.isFile()) usage("CLI_FILE", `${where} ${path}: not a file`);
+    if (stat.size > max) {
+      usage("CLI_FILE", `${where} ${path}: ${stat.size} bytes, more than ${max} for this file`);
+    }
+    return readFileSync(path);
+  } catch (err) {
+    if (err instanceof CliUsageError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    const reason =
+      code === "ENOENT"
+        ? "no such file"
+        : code === "EACCES"
+          ? "permission denied"
+          : (err as Error).message;
+    usage("CLI_FILE", `${where} ${path}: ${reason}`);
+  }
+}
