@@ -371,7 +371,7 @@ function via(legacy: boolean): string {
   return legacy ? " by its legacy cosign tag" : "";
 }
 
-/** Keys inserted in sorted order: planIdOf relies on it (see PLANNED_ARTIFACT_KEYS). */
+/** Keys inserted in sorted order, so a plan prints the same way whoever built it. */
 function plannedArtifact(a: Artifact, role: PlannedArtifact["role"], d: Decision): PlannedArtifact {
   const out = { decision: d.decision, detail: d.detail, digest: a.digest } as PlannedArtifact;
   if (a.lastPulledAt !== undefined) out.lastPulledAt = a.lastPulledAt;

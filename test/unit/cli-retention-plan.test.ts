@@ -113,14 +113,14 @@ describe("retention plan over describe-images files", () => {
     const r = await plan(...both, "--now", NOW);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(
-      "ecr:123456789012/shop/api: 7 artifacts, 5 kept, 2 to delete, 50.0 MiB to reclaim",
+      "ecr:123456789012/shop/api: 7 artifacts, 3 kept, 4 to delete, 148.0 MiB to reclaim",
     );
     expect(r.stdout).toMatch(
       /^DIGEST +ROLE +TAGS +PUSHED +LAST PULLED +SIZE +DECISION +DECIDED BY +DETAIL$/m,
     );
     expect(r.stdout).toMatch(/release-2025 .* keep +protection immutable-tag/);
     expect(r.stdout).toMatch(
-      /\noffline plan: 3 repositories, 9 kept, 2 to delete, 0 failed, 50\.0 MiB to reclaim; nothing was deleted$/,
+      /\noffline plan: 3 repositories, 6 kept, 5 to delete, 0 failed, 348\.0 MiB to reclaim; nothing was deleted$/,
     );
   });
 

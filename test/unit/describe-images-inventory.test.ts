@@ -55,6 +55,26 @@ describe("inventoriesFromDescribeImages", () => {
     expect(inv[1]?.artifacts).toHaveLength(2);
   });
 
+  it("knows every placement only when the repository holds no index and every media type is named", () => {
+    const record = (n: number, mediaType?: string) => ({
+      registryId: "123456789012",
+      repositoryName: "solo/app",
+      imageDigest: `sha256:${String(n).repeat(64).slice(0, 64)}`,
+      imagePushedAt: "2024-05-01T10:00:00+00:00",
+      ...(mediaType ? { imageManifestMediaType: mediaType } : {}),
+    });
+    const known = (...records: object[]) =>
+      inventoriesFromDescribeImages([
+        { name: "x.json", text: JSON.stringify({ imageDetails: records }) },
+      ])[0]?.manifestsKnown;
+    const image = "application/vnd.oci.image.manifest.v1+json";
+    expect(known(record(1, image), record(2, image))).toBe(true);
+    expect(known(record(1, image), record(3, "application/vnd.oci.image.index.v1+json"))).toBe(
+      false,
+    );
+    expect(known(record(1, image), record(4))).toBe(false);
+  });
+
   it("merges a digest listed in two files: tags unioned, the latest pull kept", () => {
     const api = all()[0];
     const v1 = api?.artifacts.find((a) => a.digest === V1);

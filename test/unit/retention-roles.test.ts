@@ -1,6 +1,5 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { canonicalJson } from "../../shared/domain/audit-chain.ts";
 import { RetentionPlanError } from "../../shared/domain/plan-context.ts";
 import { planIdOf } from "../../shared/domain/plan-id.ts";
 import { assemblePlan, planRepository, planRetention } from "../../shared/domain/plan-retention.ts";
@@ -317,38 +316,53 @@ describe("plan shape and identity", () => {
     });
   });
 
-  it("planId is the SHA-256 of canonicalJson({ policyVersion, repositories })", () => {
+  it("planId is the SHA-256 over the policy version and, per artifact, what an apply acts on", () => {
     const second = inventoryOf([{ digest: D(5), tags: [] }], {
       repository: "a/b",
       region: undefined,
     });
     delete second.region;
     const full = planRetention([inv, second], policy, ctx);
-    const expected = createHash("sha256")
-      .update(canonicalJson({ policyVersion: "test", repositories: full.repositories }))
-      .digest("hex");
-    expect(full.planId).toBe(expected);
+    const lines = [JSON.stringify(["registry-guard/plan/1", "test"])];
+    for (const r of full.repositories) {
+      lines.push(`R${JSON.stringify([r.registry, r.registryId, r.region ?? null, r.repository])}`);
+      for (const a of r.artifacts) {
+        lines.push(
+          `A${JSON.stringify([a.digest, a.role, a.decision, a.reason, a.rule?.index ?? null, a.tags])}`,
+        );
+      }
+    }
+    expect(full.planId).toBe(createHash("sha256").update(lines.join("\n")).digest("hex"));
     expect(planIdOf("test", [])).toBe(
-      createHash("sha256").update('{"policyVersion":"test","repositories":[]}').digest("hex"),
+      createHash("sha256").update('["registry-guard/plan/1","test"]').digest("hex"),
     );
   });
 
-  it("planId stays canonical for plans built elsewhere: any key order, extra fields", () => {
+  it("planId changes with any decision, reason, rule, tag or digest, not with details, sizes or key order", () => {
     const built = planRepository(inv, policy, ctx);
+    const id = planIdOf("v", [built]);
     const reordered: RepositoryPlan = {
       ...built,
       artifacts: built.artifacts.map((a) => {
         const { tags, digest, ...rest } = a;
-        return { tags, ...rest, digest, ...(a.decision === "keep" ? { note: "added" } : {}) };
+        return { tags, ...rest, digest, detail: "edited", sizeBytes: 1 };
       }),
     };
-    for (const repositories of [[built], [reordered]]) {
-      expect(planIdOf("v", repositories)).toBe(
-        createHash("sha256")
-          .update(canonicalJson({ policyVersion: "v", repositories }))
-          .digest("hex"),
-      );
+    expect(planIdOf("v", [reordered])).toBe(id);
+    const first = built.artifacts[0];
+    if (!first) throw new Error("the inventory plans at least one artifact");
+    const edits: Partial<typeof first>[] = [
+      { decision: first.decision === "keep" ? "delete" : "keep" },
+      { reason: first.reason === "rule" ? "not-retained" : "rule" },
+      { tags: [...first.tags, "extra"] },
+      { digest: D(99) },
+      { rule: { index: (first.rule?.index ?? 0) + 1, template: "always" } },
+    ];
+    for (const edit of edits) {
+      const changed = { ...built, artifacts: [{ ...first, ...edit }, ...built.artifacts.slice(1)] };
+      expect(planIdOf("v", [changed]), JSON.stringify(edit)).not.toBe(id);
     }
+    expect(planIdOf("w", [built])).not.toBe(id);
   });
 
   it("planId names the content: not the time it was computed, but the policy version", () => {

@@ -3,6 +3,7 @@ import * as z from "zod";
 import type { Artifact, RepositoryInventory } from "../../domain/retention-inventory.ts";
 import {
   artifactOfImageDetail,
+  isIndexMediaType,
   mergeArtifacts,
   SHA256_DIGEST,
 } from "./ecr-image-detail-artifact.ts";
@@ -109,8 +110,9 @@ type ParsedDetail = z.output<typeof imageDetailSchema>;
  * Inventories for the offline planner from `aws ecr describe-images --output json` files: one or
  * many repositories, pages split across files in any order. A digest listed more than once (in
  * overlapping pages or files) is one artifact, its tags unioned. The files carry no manifests, so
- * index children and referrer subjects (apart from DescribeImages' subjectManifestDigest) are
- * unknown (manifestsKnown false) and legacy cosign tags are left to the planner; pull times are
+ * an index's children are unknown: a repository holding an index has manifestsKnown false (the
+ * planner keeps what it cannot place); referrers carry their subjectManifestDigest, and legacy
+ * cosign tags are left to the planner. Pull times are
  * ECR's (absent means never pulled). describe-images lists archived images only when run with
  * `--filter imageStatus=ANY`; images missing from the files are simply not planned.
  */
@@ -145,9 +147,19 @@ export function inventoriesFromDescribeImages(
       ...(opts.region ? { region: opts.region } : {}),
       repository: r.repository,
       artifacts: [...r.byDigest.values()].sort((a, b) => compare(a.digest, b.digest)),
-      manifestsKnown: false,
+      manifestsKnown: placementsKnown([...r.byDigest.values()]),
       pullTimesKnown: true,
     }));
+}
+
+/**
+ * describe-images reports each referrer's subject (subjectManifestDigest) but not an index's
+ * children. So every untagged manifest can be placed exactly when the repository holds no index
+ * (and every record names its manifest media type, so an index cannot hide): then an untagged
+ * image without a subject is an untagged image, nothing's child.
+ */
+function placementsKnown(artifacts: readonly Artifact[]): boolean {
+  return artifacts.every((a) => a.mediaType !== undefined && !isIndexMediaType(a.mediaType));
 }
 
 function readDocument(doc: { name: string; text: string }): ParsedDetail[] {
