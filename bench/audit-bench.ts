@@ -6,6 +6,7 @@ import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { recordToItem } from "../shared/adapters/dynamodb/audit-item.ts";
 import { DynamoDbAuditLog } from "../shared/adapters/dynamodb/dynamodb-audit-log.ts";
+import { mapLimit } from "../shared/concurrency/map-limit.ts";
 import { buildRecord } from "../shared/domain/audit-chain.ts";
 import type { AuditRecord, AuditRecordInput } from "../shared/domain/audit-record.ts";
 import { imageKey, repositoryKey } from "../shared/domain/image.ts";
@@ -15,7 +16,6 @@ import {
   type Figure,
   fmt,
   heading,
-  mapPool,
   median,
   note,
   percentile,
@@ -112,7 +112,7 @@ interface Run {
 async function timed<T>(items: T[], write: (item: T) => Promise<unknown>): Promise<Run> {
   const latenciesMs: number[] = new Array(items.length);
   const t0 = performance.now();
-  await mapPool(items, CONCURRENCY, async (item, i) => {
+  await mapLimit(items, CONCURRENCY, async (item, i) => {
     const s = performance.now();
     await write(item);
     latenciesMs[i] = performance.now() - s;
@@ -142,7 +142,7 @@ async function chainRun(): Promise<Run & { counts: CallCounts; verified: number 
       clock: steppingClock(),
       retentionDays: RETENTION_DAYS,
     });
-    await mapPool(inputs(WARMUP, "w"), CONCURRENCY, (input) => warm.append(input));
+    await mapLimit(inputs(WARMUP, "w"), CONCURRENCY, (input) => warm.append(input));
     const counts: CallCounts = { calls: new Map(), conditionalFailures: 0, itemsRead: 0 };
     const log = new DynamoDbAuditLog({
       client: counting(raw, counts),
@@ -164,7 +164,7 @@ async function plainRun(): Promise<Run> {
     await createAuditTable(client, "audit");
     const put = (tableName: string) => (record: AuditRecord) =>
       client.send(new PutCommand({ TableName: tableName, Item: recordToItem(record) }));
-    await mapPool(chainedLocally(inputs(WARMUP, "w")), CONCURRENCY, put("warmup"));
+    await mapLimit(chainedLocally(inputs(WARMUP, "w")), CONCURRENCY, put("warmup"));
     // Hashes are computed before the clock starts: this run measures writes only.
     return timed(chainedLocally(inputs(RECORDS, "a")), put("audit"));
   });

@@ -52,23 +52,6 @@ export interface Bench {
   run(): Promise<Figure[]>;
 }
 
-/** Runs `fn` over `items` with at most `concurrency` calls in flight; results keep input order. */
-export async function mapPool<T, R>(
-  items: readonly T[],
-  concurrency: number,
-  fn: (item: T, index: number) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    for (let i = next++; i < items.length; i = next++) {
-      results[i] = await fn(items[i] as T, i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
-  return results;
-}
-
 /** A fixed-width text table; by default the first column is left-aligned, the rest right-aligned. */
 export function table(
   header: readonly string[],

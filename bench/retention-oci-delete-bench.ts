@@ -13,7 +13,8 @@ import { startRegistryProcess } from "../local/registry-process.ts";
 import { pushSampleImage } from "../local/sample-image.ts";
 import { OciRegistry } from "../shared/adapters/oci/oci-registry.ts";
 import { OciRetentionRegistry } from "../shared/adapters/oci/oci-retention-registry.ts";
-import { type Bench, type Figure, fmt, heading, mapPool, note, row } from "./bench-util.ts";
+import { mapLimit } from "../shared/concurrency/map-limit.ts";
+import { type Bench, type Figure, fmt, heading, note, row } from "./bench-util.ts";
 
 const IMAGES = 300;
 const PARALLEL_REPOSITORIES = 4;
@@ -28,7 +29,7 @@ async function pushAll(registry: OciRegistry, repositories: string[], perReposit
   const jobs = repositories.flatMap((repository) =>
     Array.from({ length: perRepository }, (_, i) => ({ repository, i })),
   );
-  await mapPool(jobs, PUSH_CONCURRENCY, ({ repository, i }) =>
+  await mapLimit(jobs, PUSH_CONCURRENCY, ({ repository, i }) =>
     pushSampleImage(registry.client, repository, [`v${i}`, `build-${i}`]),
   );
 }

@@ -14,6 +14,10 @@ import { readTextFile } from "./read-input.ts";
  *   identities:
  *     - { issuer: https://token.actions.githubusercontent.com, subjectRegExp: "https://github.com/org/.*" }
  *   trustedRoot: trusted_root.json
+ *   notation:
+ *     trustStore: notation-ca/          # PEM CA / signing-authority certificates
+ *     trustedIdentities: ["x509.subject: C=US, ST=WA, O=Acme"]
+ *     signingScheme: notary.x509        # optional: or notary.x509.signingAuthority
  *
  * Relative paths are relative to the trust file's directory, so the file means the same from
  * wherever the command runs.
@@ -47,15 +51,27 @@ const identitySchema = certificateIdentitySchema.superRefine((id, ctx) => {
   }
 });
 
+/** Notation (Notary Project) trust: a trust store directory and the identities it vouches for. */
+const notationSchema = z
+  .object({
+    trustStore: z.string().min(1),
+    trustedIdentities: z.array(z.string().min(1)).min(1),
+    signingScheme: z.enum(["notary.x509", "notary.x509.signingAuthority"]).optional(),
+  })
+  .strict();
+
+export type TrustFileNotation = z.infer<typeof notationSchema>;
+
 export const trustFileSchema = z
   .object({
     keys: z.array(keySchema).default([]),
     identities: z.array(identitySchema).default([]),
     trustedRoot: z.string().min(1).optional(),
+    notation: notationSchema.optional(),
   })
   .strict()
   .superRefine((t, ctx) => {
-    if (t.keys.length === 0 && t.identities.length === 0) {
+    if (t.keys.length === 0 && t.identities.length === 0 && t.notation === undefined) {
       ctx.addIssue({
         code: "custom",
         message: "the file trusts nothing: give keys, identities, or both",
@@ -97,6 +113,8 @@ export interface TrustFile {
   keys: TrustFileKey[];
   identities: unknown[];
   trustedRoot?: string;
+  /** Notation trust, its trustStore resolved. */
+  notation?: TrustFileNotation;
 }
 
 /** The trust file is not YAML or not the trust file format; every issue names its line. */
@@ -177,6 +195,9 @@ export function parseTrustFile(text: string, fileName: string): TrustFile {
     keys: t.keys.map((k) => (k.file !== undefined ? { ...k, file: resolve(k.file) } : k)),
     identities: t.identities,
     ...(t.trustedRoot !== undefined ? { trustedRoot: resolve(t.trustedRoot) } : {}),
+    ...(t.notation
+      ? { notation: { ...t.notation, trustStore: resolve(t.notation.trustStore) } }
+      : {}),
   };
 }
 

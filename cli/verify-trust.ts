@@ -3,12 +3,14 @@ import { compileIdentities } from "../shared/signatures/keyless/certificate-iden
 import { KeylessPolicyError } from "../shared/signatures/keyless/keyless-policy-error.ts";
 import { loadTrustedRoot } from "../shared/signatures/keyless/trusted-root.ts";
 import { kmsKeyArn } from "../shared/signatures/kms-public-key-source.ts";
+import type { NotationTrust } from "../shared/signatures/notation/notation-trust.ts";
 import { loadPublicKey } from "../shared/signatures/public-key.ts";
 import { PublicKeyError } from "../shared/signatures/public-key-error.ts";
 import type { TrustedKey, TrustedKeyOptions } from "../shared/signatures/trusted-key.ts";
 import type { KeylessTrust } from "../shared/signatures/verify-trusted.ts";
 import { CliUsageError } from "./cli-error.ts";
 import { loadTrustFile, type TrustFileKey } from "./verify-trust-file.ts";
+import { loadNotationTrustStore } from "./verify-trust-store.ts";
 
 /** The trust options of `verify`, as commander hands them over. */
 export interface TrustOptions {
@@ -18,19 +20,32 @@ export interface TrustOptions {
   identityRegexp?: boolean;
   trustedRoot?: string;
   policy?: string;
+  /** Notation: a directory of PEM CA / signing-authority certificates. */
+  trustStore?: string;
+  /** Notation: `x509.subject: C=…, ST=…, O=…` or `*`; repeatable. */
+  trustedIdentity?: string[];
 }
 
 /** What one verification trusts: keys, keyless identities, or (from a trust file) both. */
 export interface VerifyTrust {
   keys: TrustedKey[];
+  /** AWS KMS keys, checked but not yet fetched: their public keys come from KMS (cli/kms-keys.ts). */
+  kms?: KmsKeyRef[];
   keyless?: KeylessTrust;
+  /** Notation trust store and identities (--trust-store, or a trust file's `notation`). */
+  notation?: NotationTrust;
+}
+
+/** A KMS key to trust: its key or alias ARN, where it was named, and the name to show. */
+export interface KmsKeyRef {
+  arn: string;
+  where: string;
+  name: string;
 }
 
 /** A public key file is a few hundred bytes; a trusted root some tens of KiB. */
 const MAX_KEY_FILE_BYTES = 64 * 1024;
 const MAX_TRUSTED_ROOT_BYTES = 4 * 1024 * 1024;
-
-export const KMS_NOT_BUNDLED = "KMS keys need @aws-sdk/client-kms; not bundled yet";
 
 function usage(code: string, message: string): never {
   throw new CliUsageError(code, message);
@@ -43,15 +58,17 @@ function usage(code: string, message: string): never {
 export function checkTrustOptions(opts: TrustOptions): void {
   const keys = (opts.key?.length ?? 0) + (opts.kmsKey?.length ?? 0) > 0;
   const keyless = (opts.identity?.length ?? 0) > 0;
+  const notation = opts.trustStore !== undefined || (opts.trustedIdentity?.length ?? 0) > 0;
   const given = [
     keys ? "--key/--kms-key" : null,
     keyless ? "--identity" : null,
+    notation ? "--trust-store" : null,
     opts.policy !== undefined ? "--policy" : null,
   ].filter((g) => g !== null);
   if (given.length === 0) {
     usage(
       "CLI_TRUST",
-      "say what to trust: --key FILE (or --kms-key ARN), --identity ISSUER=SUBJECT with --trusted-root FILE, or --policy FILE",
+      "say what to trust: --key FILE (or --kms-key ARN), --identity ISSUER=SUBJECT with --trusted-root FILE, --trust-store DIR with --trusted-identity (Notation), or --policy FILE",
     );
   }
   if (given.length > 1) {
@@ -72,6 +89,12 @@ export function checkTrustOptions(opts: TrustOptions): void {
       "--identity needs --trusted-root FILE: the Sigstore trusted_root.json certificates and log entries are checked against (nothing is fetched)",
     );
   }
+  if (notation && (opts.trustStore === undefined || (opts.trustedIdentity?.length ?? 0) === 0)) {
+    usage(
+      "CLI_TRUST",
+      'Notation needs both --trust-store DIR and --trusted-identity "x509.subject: C=…, ST=…, O=…" (or "*")',
+    );
+  }
   if (opts.identityRegexp && !keyless) {
     usage("CLI_TRUST", "--identity-regexp applies to --identity, and none was given");
   }
@@ -82,6 +105,16 @@ export function checkTrustOptions(opts: TrustOptions): void {
 /** Reads the keys, trusted root or trust file named by checked options. */
 export function loadTrust(opts: TrustOptions): VerifyTrust {
   if (opts.policy !== undefined) return trustFromFile(opts.policy);
+  if (opts.trustStore !== undefined) {
+    return {
+      keys: [],
+      notation: loadNotationTrustStore(
+        opts.trustStore,
+        opts.trustedIdentity ?? [],
+        "--trust-store",
+      ),
+    };
+  }
   if ((opts.identity?.length ?? 0) > 0) {
     // The flags first: a typo is reported before any file is read.
     const ids = identities(
@@ -96,16 +129,50 @@ export function loadTrust(opts: TrustOptions): VerifyTrust {
       },
     };
   }
-  return { keys: (opts.key ?? []).map((path) => keyFile(path, "--key", { name: path })) };
+  const kms = (opts.kmsKey ?? []).map((arn) => ({
+    arn: kmsKey(arn, "--kms-key"),
+    where: "--kms-key",
+    name: arn,
+  }));
+  return {
+    keys: (opts.key ?? []).map((path) => keyFile(path, "--key", { name: path })),
+    ...(kms.length > 0 ? { kms } : {}),
+  };
 }
 
 function trustFromFile(path: string): VerifyTrust {
   const file = loadTrustFile(path);
-  const keys = file.keys.map((k, i) => trustFileKey(k, `${path}: keys[${i}] (${k.name})`));
-  if (file.identities.length === 0) return { keys };
+  const where = (k: TrustFileKey, i: number) => `${path}: keys[${i}] (${k.name})`;
+  const keys: TrustedKey[] = [];
+  const kms: KmsKeyRef[] = [];
+  file.keys.forEach((k, i) => {
+    if (k.kmsArn === undefined) keys.push(trustFileKey(k, where(k, i)));
+    else
+      kms.push({
+        arn: kmsKey(k.kmsArn, `${where(k, i)}: kmsArn`),
+        where: where(k, i),
+        name: k.name,
+      });
+  });
+  const n = file.notation;
+  const withKms = {
+    keys,
+    ...(kms.length > 0 ? { kms } : {}),
+    ...(n
+      ? {
+          notation: loadNotationTrustStore(
+            n.trustStore,
+            n.trustedIdentities,
+            `${path}: notation.trustStore`,
+            n.signingScheme,
+          ),
+        }
+      : {}),
+  };
+  if (file.identities.length === 0) return withKms;
   const ids = identities(file.identities, path);
   return {
-    keys,
+    ...withKms,
     keyless: {
       trustedRoot: trustedRootFile(file.trustedRoot as string, `${path}: trustedRoot`),
       identities: ids,
@@ -119,22 +186,20 @@ function trustFileKey(k: TrustFileKey, where: string): TrustedKey {
     ...(k.hash ? { hash: k.hash } : {}),
     ...(k.rsaPadding ? { rsaPadding: k.rsaPadding } : {}),
   };
-  if (k.kmsArn !== undefined) {
-    kmsKey(k.kmsArn, `${where}: kmsArn`);
-  }
   if (k.file !== undefined) return keyFile(k.file, where, options);
   return publicKey(k.pem as string, where, options);
 }
 
-/** A KMS key is refused for now: verifying with it needs the KMS client, which is not bundled. */
-function kmsKey(arn: string, where: string): never {
-  if (!kmsKeyArn(arn)) {
+/** A KMS key or alias ARN, as KMS takes it (cosign's awskms:/// prefix dropped). */
+function kmsKey(arn: string, where: string): string {
+  const checked = kmsKeyArn(arn);
+  if (!checked) {
     usage(
       "CLI_KMS_KEY",
       `${where} ${arn}: not a KMS key or alias ARN (arn:aws:kms:<region>:<account>:key/<id>, or awskms:///arn:…)`,
     );
   }
-  usage("CLI_KMS_KEY", `${where} ${arn}: ${KMS_NOT_BUNDLED}`);
+  return checked;
 }
 
 function keyFile(path: string, where: string, options: TrustedKeyOptions): TrustedKey {

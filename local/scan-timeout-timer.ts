@@ -1,4 +1,5 @@
 import { checkScanTimeouts } from "../shared/pipeline/check-scan-timeouts.ts";
+import { checkSignatureDeadlines } from "../shared/pipeline/check-signature-deadlines.ts";
 import type { PipelineDeps } from "../shared/pipeline/pipeline-deps.ts";
 import type { PipelineOutcome } from "../shared/pipeline/pipeline-outcome.ts";
 import { ScanTimeoutSweepError } from "../shared/pipeline/scan-timeout-sweep-error.ts";
@@ -26,25 +27,37 @@ export function startScanTimeoutTimer(
     if (running) return running;
     running = (async () => {
       try {
-        const outcomes = await checkScanTimeouts(deps);
-        for (const o of outcomes) opts.onOutcome?.(o);
-        return outcomes;
-      } catch (err) {
-        if (err instanceof ScanTimeoutSweepError) {
-          for (const o of err.outcomes) opts.onOutcome?.(o);
-          deps.log.error(err.message, { failures: err.failures.length });
-          return err.outcomes;
-        }
-        deps.log.error("scan-timeout sweep failed; the next run retries", {
-          error: err instanceof Error ? err.message : String(err),
-        });
-        return [];
+        // Scan timeouts first, then signature deadlines: the two sweeps of the scheduled Lambda.
+        return [
+          ...(await runOne(() => checkScanTimeouts(deps), "scan-timeout")),
+          ...(await runOne(() => checkSignatureDeadlines(deps), "signature deadline")),
+        ];
       } finally {
         running = undefined;
       }
     })();
     return running;
   };
+  async function runOne(
+    sweepOnce: () => Promise<PipelineOutcome[]>,
+    what: string,
+  ): Promise<PipelineOutcome[]> {
+    try {
+      const outcomes = await sweepOnce();
+      for (const o of outcomes) opts.onOutcome?.(o);
+      return outcomes;
+    } catch (err) {
+      if (err instanceof ScanTimeoutSweepError) {
+        for (const o of err.outcomes) opts.onOutcome?.(o);
+        deps.log.error(err.message, { failures: err.failures.length });
+        return err.outcomes;
+      }
+      deps.log.error(`${what} sweep failed; the next run retries`, {
+        error: err instanceof Error ? err.message : String(err),
+      });
+      return [];
+    }
+  }
   const timer =
     opts.intervalMs > 0
       ? setInterval(() => {

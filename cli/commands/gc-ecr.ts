@@ -1,9 +1,8 @@
-import { ECRClient } from "@aws-sdk/client-ecr";
 import { EcrRetentionRegistry } from "../../shared/adapters/ecr/ecr-retention-registry.ts";
 import { awsClientConfig } from "../../shared/adapters/retry-config.ts";
 import type { Log } from "../../shared/ports.ts";
 import { callerIdentity } from "../caller-identity.ts";
-import { CliUsageError } from "../cli-error.ts";
+import { cliEcrClient } from "../ecr-client.ts";
 import type { GcTarget } from "./gc-target.ts";
 
 /**
@@ -19,13 +18,12 @@ export async function ecrGcTarget(opts: {
   concurrency?: number;
   log: Log;
 }): Promise<GcTarget> {
-  const client = new ECRClient(awsClientConfig(opts.region ? { region: opts.region } : {}));
+  const { client, region } = await cliEcrClient(opts.region);
   const closers = [() => client.destroy()];
   const close = () => {
     for (const c of closers) c();
   };
   try {
-    const region = opts.region ?? (await configuredRegion(client));
     const registryId = opts.registryId ?? (await callerIdentity(region)).account;
     const registry = new EcrRetentionRegistry({
       client,
@@ -51,17 +49,5 @@ export async function ecrGcTarget(opts: {
   } catch (err) {
     close();
     throw err;
-  }
-}
-
-/** The region the SDK would use (AWS_REGION, the profile …), required to reach ECR at all. */
-async function configuredRegion(client: ECRClient): Promise<string> {
-  try {
-    return await client.config.region();
-  } catch {
-    throw new CliUsageError(
-      "CLI_REGION",
-      "no AWS region: pass --region (the registry's region) or set AWS_REGION",
-    );
   }
 }

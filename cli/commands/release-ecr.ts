@@ -1,8 +1,6 @@
-import { ECRClient } from "@aws-sdk/client-ecr";
 import { EcrRegistry } from "../../shared/adapters/ecr/ecr-registry.ts";
-import { awsClientConfig } from "../../shared/adapters/retry-config.ts";
 import { callerIdentity } from "../caller-identity.ts";
-import { CliUsageError } from "../cli-error.ts";
+import { cliEcrClient } from "../ecr-client.ts";
 import type { ImageTarget } from "../image-reference.ts";
 import type { ReleaseTarget } from "./release-target.ts";
 
@@ -14,9 +12,8 @@ export async function ecrReleaseTarget(
   target: ImageTarget,
   principalFlag: string | undefined,
 ): Promise<ReleaseTarget> {
-  const client = new ECRClient(awsClientConfig(target.region ? { region: target.region } : {}));
+  const { client, region } = await cliEcrClient(target.region);
   try {
-    const region = target.region ?? (await configuredRegion(client));
     const identity =
       target.registryId !== undefined && principalFlag !== undefined
         ? undefined
@@ -44,17 +41,5 @@ export async function ecrReleaseTarget(
   } catch (err) {
     client.destroy();
     throw err;
-  }
-}
-
-/** The region the SDK would use (AWS_REGION, the profile …), required to reach ECR at all. */
-async function configuredRegion(client: ECRClient): Promise<string> {
-  try {
-    return await client.config.region();
-  } catch {
-    throw new CliUsageError(
-      "CLI_REGION",
-      "no AWS region: pass --region (the registry's region) or set AWS_REGION",
-    );
   }
 }

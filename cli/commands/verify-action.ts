@@ -3,6 +3,7 @@ import { verifyTrusted } from "../../shared/signatures/verify-trusted.ts";
 import { CliUsageError, EXIT } from "../cli-error.ts";
 import type { CliIo } from "../cli-io.ts";
 import { formatVerification } from "../format-verification.ts";
+import { kmsTrustedKeys } from "../kms-keys.ts";
 import { type RegistrySettings, registrySettings } from "../registry-settings.ts";
 import { parseSignedImageReference, type SignedImageReference } from "../signed-image-reference.ts";
 import { checkTrustOptions, loadTrust } from "../verify-trust.ts";
@@ -15,6 +16,8 @@ export async function runVerify(image: string, opts: VerifyOptions, io: CliIo): 
   const settings = await registrySettings(opts, io);
   const ref = signedImage(image, settings, opts);
   const trust = loadTrust(opts);
+  // KMS keys are fetched before the registry is asked: a key we cannot use ends the run early.
+  const keys = [...trust.keys, ...(await kmsTrustedKeys(trust.kms ?? []))];
 
   const found = await readSignatures(ref, settings);
   const result: VerificationResult = verifyTrusted({
@@ -23,8 +26,15 @@ export async function runVerify(image: string, opts: VerifyOptions, io: CliIo): 
     repository: found.repository,
     ...(found.registryHost !== undefined ? { registry: found.registryHost } : {}),
     candidates: found.candidates,
-    keys: trust.keys,
+    keys,
     ...(trust.keyless ? { keyless: trust.keyless } : {}),
+    ...(trust.notation
+      ? {
+          notation: trust.notation,
+          notationCandidates: found.notationCandidates ?? [],
+          now: new Date(),
+        }
+      : {}),
     options: { matchReference: opts.matchReference === true },
   });
   io.out(

@@ -10,6 +10,8 @@ export interface VerifyOptions extends RegistryOptions {
   identityRegexp?: boolean;
   trustedRoot?: string;
   policy?: string;
+  trustStore?: string;
+  trustedIdentity?: string[];
   matchReference?: boolean;
   registryId?: string;
   region?: string;
@@ -23,14 +25,18 @@ export function verifyCommand(program: Command, io: CliIo): void {
   const cmd = program
     .command("verify")
     .description(
-      "verify an image's cosign signatures (key-based or keyless) in ECR, an OCI registry or an OCI layout directory",
+      "verify an image's cosign (key-based or keyless) or Notation signatures in ECR, an OCI registry or an OCI layout directory",
     )
     .argument(
       "<image>",
       "ECR: REPOSITORY@sha256:<digest> or REPOSITORY:TAG, an image key or an ECR image URI; OCI (with --registry): REPOSITORY@sha256:… or REPOSITORY:TAG, optionally host[:port]/ in front; on disk: oci-layout:DIR@sha256:…, oci-layout:DIR:TAG or oci-layout:DIR",
     )
     .option("--key <file>", "trust this public key (PEM or DER); repeat for several", collect)
-    .option("--kms-key <arn>", "trust this AWS KMS key (not bundled yet: refused)", collect)
+    .option(
+      "--kms-key <arn>",
+      "trust this AWS KMS key (key or alias ARN; its public key is fetched with kms:GetPublicKey); repeat for several",
+      collect,
+    )
     .option(
       "--identity <issuer=subject>",
       "keyless: trust certificates Fulcio issued to SUBJECT for an OIDC token of ISSUER; repeat for several",
@@ -40,6 +46,15 @@ export function verifyCommand(program: Command, io: CliIo): void {
     .option(
       "--trusted-root <file>",
       "keyless: the Sigstore trusted_root.json to check certificates and log entries against (nothing is fetched)",
+    )
+    .option(
+      "--trust-store <dir>",
+      "Notation: trust signatures whose certificate chain reaches a PEM CA or signing-authority certificate in DIR",
+    )
+    .option(
+      "--trusted-identity <identity>",
+      'Notation: trust leaf certificates with this subject ("x509.subject: C=US, ST=WA, O=Acme", or "*"); repeat for several',
+      collect,
     )
     .option(
       "--policy <file>",
@@ -66,6 +81,7 @@ export function verifyCommand(program: Command, io: CliIo): void {
             "registry-guard verify team/api@sha256:<digest> --key cosign.pub --region eu-west-1",
             "registry-guard verify team/api:v1.2.0 --registry https://registry.example.com --key cosign.pub --match-reference",
             "registry-guard verify oci-layout:./out/api --policy trust.yaml --json",
+            'registry-guard verify team/api:v1.2.0 --trust-store ./notation-ca --trusted-identity "x509.subject: C=US, ST=WA, O=Acme"',
             "registry-guard verify ghcr.io/org/app:v1 --registry https://ghcr.io \\\n      --identity https://token.actions.githubusercontent.com='https://github.com/org/app/.*' --identity-regexp \\\n      --trusted-root trusted_root.json",
           ],
           "0 verified, 1 not verified (each signature tried is listed with why it failed), 2 bad input or no such image, 3 could not complete.",

@@ -1,16 +1,16 @@
 import {
   BatchGetImageCommand,
   type BatchGetImageCommandOutput,
-  ECRClient,
+  type ECRClient,
 } from "@aws-sdk/client-ecr";
 import { EcrRegistryError, ecrRequestFailed } from "../../shared/adapters/ecr/ecr-errors.ts";
 import {
   ACCEPTED_MANIFEST_MEDIA_TYPES,
   manifestDigest,
 } from "../../shared/adapters/ecr/ecr-manifest.ts";
-import { awsClientConfig } from "../../shared/adapters/retry-config.ts";
 import { EcrSignatureSource } from "../../shared/signatures/sources/ecr-signature-source.ts";
 import { CliUsageError } from "../cli-error.ts";
+import { cliEcrClient } from "../ecr-client.ts";
 import type { RegistryImageTarget } from "../signed-image-reference.ts";
 import type { FoundSignatures } from "./verify-source.ts";
 
@@ -20,9 +20,8 @@ import type { FoundSignatures } from "./verify-source.ts";
  * digest of the manifest bytes ECR returns; that digest is what is verified and printed.
  */
 export async function readEcrSignatures(image: RegistryImageTarget): Promise<FoundSignatures> {
-  const client = new ECRClient(awsClientConfig(image.region ? { region: image.region } : {}));
+  const { client, region } = await cliEcrClient(image.region);
   try {
-    const region = image.region ?? (await configuredRegion(client));
     const registryHost =
       image.registryId !== undefined
         ? `${image.registryId}.dkr.ecr.${region}.amazonaws.com`
@@ -104,16 +103,4 @@ async function tagDigest(
     },
     `${failure.failureCode ?? "failure"}: ${failure.failureReason ?? "no reason given"}`,
   );
-}
-
-/** The region the SDK would use (AWS_REGION, the profile …), required to reach ECR at all. */
-async function configuredRegion(client: ECRClient): Promise<string> {
-  try {
-    return await client.config.region();
-  } catch {
-    throw new CliUsageError(
-      "CLI_REGION",
-      "no AWS region: pass --region (the registry's region) or set AWS_REGION",
-    );
-  }
 }

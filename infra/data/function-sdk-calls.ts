@@ -7,8 +7,11 @@ import type { FunctionName } from "./function-specs.ts";
  * calls nothing else.
  */
 export const FUNCTION_SDK_CALLS: Readonly<Record<FunctionName, readonly string[]>> = {
+  // A signature pushed under cosign's tag is verified at once: ListImageReferrers (authorized as
+  // ecr:BatchGetImage) and the signature layers through GetDownloadUrlForLayer.
   "on-image-push": [
     "ecr:BatchGetImage",
+    "ecr:GetDownloadUrlForLayer",
     "ecr:DescribeImages",
     "dynamodb:Query",
     "dynamodb:PutItem",
@@ -16,6 +19,7 @@ export const FUNCTION_SDK_CALLS: Readonly<Record<FunctionName, readonly string[]
   ],
   "on-scan-complete": [
     "ecr:BatchGetImage",
+    "ecr:GetDownloadUrlForLayer",
     "ecr:DescribeImages",
     "ecr:DescribeImageScanFindings",
     "ecr:UpdateImageStorageClass",
@@ -24,9 +28,11 @@ export const FUNCTION_SDK_CALLS: Readonly<Record<FunctionName, readonly string[]
     "dynamodb:UpdateItem",
     "sns:Publish",
   ],
-  // Re-reads findings of images still unscanned and may quarantine them: same calls.
+  // Re-reads findings of images still unscanned and may quarantine them: same calls. The
+  // signature deadline sweep reads signatures (ListImageReferrers, GetDownloadUrlForLayer) too.
   "scan-timeout-check": [
     "ecr:BatchGetImage",
+    "ecr:GetDownloadUrlForLayer",
     "ecr:DescribeImages",
     "ecr:DescribeImageScanFindings",
     "ecr:UpdateImageStorageClass",

@@ -62,6 +62,7 @@ export const ACTIONS_WITHOUT_RESOURCE_LEVEL: readonly string[] = [
 /** A named set of actions on one kind of resource; statements are built per grant. */
 export type Grant =
   | "ecr-read"
+  | "ecr-signature-layers"
   | "ecr-scan-findings"
   | "ecr-quarantine"
   | "inspector-findings"
@@ -78,6 +79,9 @@ export type Grant =
 
 const GRANT_ACTIONS: Readonly<Record<Grant, readonly string[]>> = {
   "ecr-read": ["ecr:BatchGetImage", "ecr:DescribeImages"],
+  // cosign signature layers, for the pipeline's signature checks; ECR's ListImageReferrers is
+  // authorized as ecr:BatchGetImage.
+  "ecr-signature-layers": ["ecr:GetDownloadUrlForLayer"],
   "ecr-scan-findings": ["ecr:DescribeImageScanFindings"],
   "ecr-quarantine": ["ecr:UpdateImageStorageClass"],
   "inspector-findings": ["inspector2:ListFindings"],
@@ -93,7 +97,7 @@ const GRANT_ACTIONS: Readonly<Record<Grant, readonly string[]>> = {
   "self-invoke": ["lambda:InvokeFunction"],
 };
 
-const RECORD: readonly Grant[] = ["ecr-read", "audit-query", "audit-items"];
+const RECORD: readonly Grant[] = ["ecr-read", "ecr-signature-layers", "audit-query", "audit-items"];
 const DECIDE: readonly Grant[] = [
   ...RECORD,
   "ecr-scan-findings",
@@ -204,6 +208,8 @@ function statementFor(grant: Grant, ctx: IamContext): IamStatement {
   switch (grant) {
     case "ecr-read":
       return allow("ReadImages", repositoryArns(ctx));
+    case "ecr-signature-layers":
+      return allow("ReadSignatureLayers", repositoryArns(ctx));
     case "ecr-scan-findings":
       return allow("ReadScanFindings", repositoryArns(ctx));
     case "ecr-quarantine":

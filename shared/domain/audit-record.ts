@@ -9,7 +9,13 @@ export type AuditAction =
   | "released"
   | "alert-sent"
   | "referrer-recorded"
-  | "image-deleted";
+  | "image-deleted"
+  /** A signature from a trusted key or identity verified the image (names the signer). */
+  | "signature-verified"
+  /** No trusted signature yet, before the grace period ends: recorded, nothing done. */
+  | "signature-pending"
+  /** No trusted signature once the grace period ended: the policy's onFail follows. */
+  | "signature-failed";
 
 /**
  * The fields a use case supplies. The audit store adds the chain (seq, prevHash, hash), the

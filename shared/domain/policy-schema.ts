@@ -106,6 +106,8 @@ const expiry = z
 
 const SEVERITY_LIST = GATE_SEVERITIES.join(", ");
 
+const yesNoFlag = z.boolean({ error: expected("true or false") });
+
 export const gateSettingsSchema = strictObject({
   blockAt: z
     .enum(GATE_SEVERITIES)
@@ -151,6 +153,121 @@ export const gateSettingsSchema = strictObject({
   }
 });
 
+/* ---- signatures: cosign verification in the pipeline (docs/signatures.md#in-the-pipeline) ---- */
+
+const nonEmpty = (what: string) =>
+  z
+    .string({ error: expected(what) })
+    .trim()
+    .min(1, `${what} must not be empty`);
+
+export const signatureKeySchema = strictObject({
+  name: nonEmpty("a name for the key").describe(
+    "How results and audit records name the key; unique within one signatures block.",
+  ),
+  pem: nonEmpty("a PEM public key (-----BEGIN PUBLIC KEY-----)")
+    .optional()
+    .describe("The public key itself, as PEM."),
+  file: nonEmpty("a path to a PEM or DER public key file")
+    .optional()
+    .describe("A public key file, relative to the policy file."),
+  kmsArn: nonEmpty("an AWS KMS key ARN")
+    .optional()
+    .describe("An AWS KMS key by ARN (accepted here, not supported in the pipeline yet)."),
+  hash: z
+    .enum(["sha256", "sha384", "sha512"])
+    .optional()
+    .describe(
+      "Digest the signer used; default the key's (P-256 sha256, P-384 sha384, RSA sha256).",
+    ),
+  rsaPadding: z
+    .enum(["pkcs1v15", "pss"])
+    .optional()
+    .describe("RSA keys only: PKCS#1 v1.5 (cosign's default) or PSS."),
+}).superRefine((k, ctx) => {
+  const given = [k.pem, k.file, k.kmsArn].filter((v) => v !== undefined).length;
+  if (given !== 1) {
+    ctx.addIssue({
+      code: "custom",
+      message: `give exactly one of pem, file and kmsArn (${given === 0 ? "none" : "several"} given)`,
+    });
+  }
+});
+
+export const signatureIdentitySchema = strictObject({
+  name: nonEmpty("a name for the identity").optional(),
+  issuer: nonEmpty("the exact OIDC issuer").optional(),
+  issuerRegExp: nonEmpty("a regular expression for the OIDC issuer").optional(),
+  subject: nonEmpty("the exact certificate subject (email or URI)").optional(),
+  subjectRegExp: nonEmpty("a regular expression for the certificate subject").optional(),
+}).superRefine((id, ctx) => {
+  for (const side of ["issuer", "subject"] as const) {
+    const exact = id[side] !== undefined;
+    const pattern = id[`${side}RegExp`] !== undefined;
+    if (exact === pattern) {
+      ctx.addIssue({
+        code: "custom",
+        path: exact ? [`${side}RegExp`] : [],
+        message: `give exactly one of ${side} and ${side}RegExp`,
+      });
+    } else if (pattern) {
+      try {
+        new RegExp(id[`${side}RegExp`] as string, "u");
+      } catch (error) {
+        ctx.addIssue({
+          code: "custom",
+          path: [`${side}RegExp`],
+          message: `not a valid regular expression: ${(error as Error).message}`,
+        });
+      }
+    }
+  }
+});
+
+export const signatureSettingsSchema = strictObject({
+  required: yesNoFlag
+    .optional()
+    .describe("Images must carry a signature from a trusted key or identity. Default false."),
+  keys: z
+    .array(signatureKeySchema, { error: expected("a list of keys ({ name, pem | file })") })
+    .optional()
+    .describe("Trusted public keys. Replaces the list of the layer below."),
+  identities: z
+    .array(signatureIdentitySchema, {
+      error: expected("a list of identities ({ issuer, subject })"),
+    })
+    .optional()
+    .describe("Trusted keyless (Fulcio) identities; need trustedRoot."),
+  trustedRoot: nonEmpty("a path to a Sigstore trusted_root.json")
+    .optional()
+    .describe("Sigstore trusted root for identities, relative to the policy file."),
+  matchReference: yesNoFlag
+    .optional()
+    .describe("The signed docker-reference must name this repository. Default false."),
+  gracePeriod: duration
+    .optional()
+    .describe("How long after the push a signature may arrive. Default 10m."),
+  onFail: z
+    .enum(["alert", "quarantine"])
+    .optional()
+    .describe("What an unsigned image past its grace period gets: alert, or quarantine and alert."),
+  requireSignedScanReports: yesNoFlag
+    .optional()
+    .describe("Attached scan reports count only when signed by a trusted key or identity."),
+}).superRefine((s, ctx) => {
+  const seen = new Set<string>();
+  (s.keys ?? []).forEach((k, i) => {
+    if (seen.has(k.name)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["keys", i, "name"],
+        message: `two keys are named ${k.name}; records name the key that verified, so names must be unique`,
+      });
+    }
+    seen.add(k.name);
+  });
+});
+
 export const auditSettingsSchema = strictObject({
   retentionDays: z
     .number()
@@ -166,6 +283,7 @@ export const repositoryRuleSchema = strictObject({
     .describe("Repository name glob(s); the rule applies when any of them matches."),
   gate: gateSettingsSchema.optional(),
   audit: auditSettingsSchema.optional(),
+  signatures: signatureSettingsSchema.optional(),
 });
 
 export const allowlistEntrySchema = strictObject({
@@ -401,6 +519,7 @@ export const policyDocumentSchema = strictObject({
   defaults: strictObject({
     gate: gateSettingsSchema.optional(),
     audit: auditSettingsSchema.optional(),
+    signatures: signatureSettingsSchema.optional(),
   })
     .optional()
     .describe("Settings for every repository, before overrides."),
@@ -420,6 +539,7 @@ export const policyDocumentSchema = strictObject({
 export type PolicyDocument = z.output<typeof policyDocumentSchema>;
 export type GateSettings = z.output<typeof gateSettingsSchema>;
 export type AuditSettings = z.output<typeof auditSettingsSchema>;
+export type SignatureSettings = z.output<typeof signatureSettingsSchema>;
 export type RepositoryRule = z.output<typeof repositoryRuleSchema>;
 export type RetentionSettings = z.output<typeof retentionSettingsSchema>;
 export type RetentionRuleSettings = z.output<typeof retentionRuleSchema>;

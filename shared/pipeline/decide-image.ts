@@ -10,6 +10,7 @@ import { asOwner, awaitOwner } from "./in-flight.ts";
 import type { PipelineDeps } from "./pipeline-deps.ts";
 import type { PipelineOutcome, PipelineStep } from "./pipeline-outcome.ts";
 import { type OnFail, recordedDecision, verdictDetail } from "./recorded-verdict.ts";
+import { scanForGate } from "./scan-report-signatures.ts";
 
 export interface DecideRequest extends StepContext {
   image: ImageRef;
@@ -84,7 +85,7 @@ export async function decideImage(
 
   const policy = resolvePolicy(deps.policy, image.repository);
   const now = deps.clock();
-  const scan = await deps.registry.getScanResult(image);
+  const scan = await scanForGate(deps, image);
   const pushedAt = req.pushedAt ?? resolved.pushedAt;
   const decision = gateDecision({ scan, policy, now, ...(pushedAt ? { pushedAt } : {}) });
   if (decision.status === "pending") {

@@ -3,6 +3,8 @@ import type { ImageRef } from "../domain/image.ts";
 import { imageKey } from "../domain/image.ts";
 import type { Alert, Alerts, Registry } from "../ports.ts";
 import type { PipelineDeps } from "./pipeline-deps.ts";
+import { type SignatureReader, signatureReaderOf } from "./signature-reader.ts";
+import { type SignedScanReader, signedScanReaderOf } from "./signed-scan-reader.ts";
 
 /** What a dry run would have done, in order. */
 export type PlannedEffect =
@@ -29,7 +31,14 @@ export function dryRunDeps(deps: PipelineDeps): {
   const quarantinedNow = async (ref: ImageRef): Promise<boolean> =>
     plannedState.get(imageKey(ref)) ?? (await real.resolveImage(ref))?.quarantined ?? false;
 
-  const registry: Registry = {
+  // Signature reads pass through like every other read, so a dry run verifies as the real run.
+  const reader = signatureReaderOf(real);
+  const scans = signedScanReaderOf(real);
+  const registry: Registry & Partial<SignatureReader & SignedScanReader> = {
+    ...(reader ? { readSignatures: (ref: ImageRef) => reader.readSignatures(ref) } : {}),
+    ...(scans
+      ? { getSignedScanResult: (ref: ImageRef, check) => scans.getSignedScanResult(ref, check) }
+      : {}),
     kind: real.kind,
     resolveImage: async (ref) => {
       const resolved = await real.resolveImage(ref);

@@ -8,9 +8,11 @@ import type {
 } from "../domain/registry-event.ts";
 import { recordStep, type StepContext } from "./audit-step.ts";
 import { decideImage } from "./decide-image.ts";
+import { decideSignatures } from "./decide-signatures.ts";
 import type { PipelineDeps } from "./pipeline-deps.ts";
 import type { PipelineOutcome, PipelineStep } from "./pipeline-outcome.ts";
 import { recordedPushTime } from "./recorded-push-time.ts";
+import { signatureSubject } from "./signature-subject.ts";
 import { ReferrerNotVisibleError, type Subject, subjectOf } from "./subject-of.ts";
 
 /** Routes one normalized event to its use case. Every path is idempotent by event id. */
@@ -45,9 +47,15 @@ export async function handleEvent(
       // is about that image; ECR pushes and plain images never take this turn.
       const subject = await subjectOf(event, deps.registry);
       if (subject) return onSubjectReferred(deps, ctx, event, subject);
-      return event.kind === "image-pushed"
-        ? onImagePushed(deps, ctx, event)
-        : onReferrerRecorded(deps, ctx, event);
+      const outcome =
+        event.kind === "image-pushed"
+          ? await onImagePushed(deps, ctx, event)
+          : await onReferrerRecorded(deps, ctx, event);
+      // ECR: a signature pushed under cosign's tag verifies its subject at once.
+      const signed = signatureSubject(event, null);
+      return signed
+        ? withSignatures(deps, ctx, { ...event.image, digest: signed, tags: [] }, outcome)
+        : outcome;
     }
     // Deletions and CloudTrail push records are only recorded, never acted on, so they are filed
     // under the digest the event names: a deleted image has no manifest left to hash, and a
@@ -170,7 +178,29 @@ async function onSubjectReferred(
     image: subject.image,
     ...(pushedAt ? { pushedAt } : {}),
   });
-  return { ...outcome, kind: event.kind, steps: [step, ...outcome.steps] };
+  const decided = { ...outcome, kind: event.kind, steps: [step, ...outcome.steps] };
+  return signatureSubject(event, subject)
+    ? withSignatures(deps, refCtx, subject.image, decided)
+    : decided;
+}
+
+/**
+ * A signature arrived for `subject`: verify it now when its repository requires signatures.
+ * The signature steps follow the event's other steps; the outcome keeps the gate's status.
+ */
+async function withSignatures(
+  deps: PipelineDeps,
+  ctx: StepContext,
+  subject: ImageRef,
+  outcome: PipelineOutcome,
+): Promise<PipelineOutcome> {
+  const signed = await decideSignatures(deps, { ...ctx, image: subject, deadline: false });
+  if (!signed) return outcome;
+  return {
+    ...outcome,
+    steps: [...outcome.steps, ...signed.steps],
+    ...(signed.note ? { note: [outcome.note, signed.note].filter(Boolean).join("; ") } : {}),
+  };
 }
 
 /** On OCI the trail holds the only push time there is; ECR's registry reports its own. */

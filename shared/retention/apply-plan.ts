@@ -1,8 +1,8 @@
+import { mapLimit } from "../concurrency/map-limit.ts";
 import type { RetentionPlan } from "../domain/retention-plan.ts";
 import type { AuditLog, Clock, Log } from "../ports.ts";
 import { applyRepositoryPlan } from "./apply-repository.ts";
 import { type ApplyResult, combineApplyResults } from "./apply-result.ts";
-import { mapPool } from "./bounded-pool.ts";
 import type { RetentionRegistry } from "./retention-ports.ts";
 import type { RetentionProgress } from "./retention-progress.ts";
 
@@ -47,7 +47,7 @@ export async function applyPlan(
   opts: ApplyOptions = {},
 ): Promise<ApplyResult> {
   const started = deps.clock().getTime();
-  const repositories = await mapPool(
+  const repositories = await mapLimit(
     plan.repositories,
     opts.concurrency ?? DEFAULT_REPOSITORY_CONCURRENCY,
     async (rp) => {

@@ -1,3 +1,4 @@
+import { mapLimit } from "../concurrency/map-limit.ts";
 import { clip } from "../domain/alert-format.ts";
 import type { AuditRecord, AuditRecordInput } from "../domain/audit-record.ts";
 import { DIGEST_RE, imageKey, repositoryKey } from "../domain/image.ts";
@@ -5,7 +6,7 @@ import type { RepositoryInventory } from "../domain/retention-inventory.ts";
 import type { PlannedArtifact, RepositoryPlan } from "../domain/retention-plan.ts";
 import type { AuditLog, Log } from "../ports.ts";
 import type { RepositoryApplyResult } from "./apply-result.ts";
-import { BoundedQueue, mapPool } from "./bounded-pool.ts";
+import { BoundedQueue } from "./bounded-pool.ts";
 import { errorCode, errorText } from "./error-text.ts";
 import type { DeletionResult, RetentionRegistry } from "./retention-ports.ts";
 import type { RetentionProgress } from "./retention-progress.ts";
@@ -76,7 +77,7 @@ export async function applyRepositoryPlan(
   // 1. Resume: what an earlier apply of this plan already deleted and recorded.
   let found: (AuditRecord | null)[];
   try {
-    found = await mapPool(planned, AUDIT_CONCURRENCY, (a) =>
+    found = await mapLimit(planned, AUDIT_CONCURRENCY, (a) =>
       deps.audit.find(keyOf(a.digest), eventId, "image-deleted"),
     );
   } catch (err) {

@@ -1,25 +1,4 @@
 /**
- * Runs `fn` over `items` with at most `concurrency` calls in flight; results keep input order.
- * The first rejection rejects the whole map (callers that must not stop catch inside `fn`).
- */
-export async function mapPool<T, R>(
-  items: readonly T[],
-  concurrency: number,
-  fn: (item: T, index: number) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    for (let i = next++; i < items.length; i = next++) {
-      results[i] = await fn(items[i] as T, i);
-    }
-  };
-  const workers = Math.max(1, Math.min(Math.floor(concurrency) || 1, items.length));
-  await Promise.all(Array.from({ length: workers }, worker));
-  return results;
-}
-
-/**
  * A queue of async tasks with at most `concurrency` running: for work that arrives one item at
  * a time (a registry's per-digest callback) and must not fan out without bound.
  */

@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { mapLimit } from "../concurrency/map-limit.ts";
 import { DIGEST_RE } from "../domain/image.ts";
 import { decodeStdBase64 } from "./base64-strict.ts";
 import { candidateFromBundle } from "./bundle-candidate.ts";
@@ -116,7 +117,7 @@ export async function readSignatureManifest(
             : {}),
         }
       : input.source;
-  return mapLimited(m.layers, FETCH_CONCURRENCY, (layer, layerIndex) =>
+  return mapLimit(m.layers, FETCH_CONCURRENCY, (layer, layerIndex) =>
     readLayer(layer, { source, layerIndex, layerDigest: layer.digest }, input.fetchBlob, limits),
   );
 }
@@ -195,18 +196,4 @@ async function readLayer(
       ...(a[COSIGN_RFC3161_ANNOTATION] ? { rfc3161Timestamp: a[COSIGN_RFC3161_ANNOTATION] } : {}),
     },
   };
-}
-
-async function mapLimited<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T, index: number) => Promise<R>,
-): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    for (let i = next++; i < items.length; i = next++) out[i] = await fn(items[i] as T, i);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }

@@ -30,7 +30,9 @@ export type SignatureFailureCode =
   // the verification's own bound
   | "TOO_MANY_SIGNATURES"
   // keyless only: the certificate, the time it was valid at, the transparency log, the identity
-  | KeylessFailureCode;
+  | KeylessFailureCode
+  // Notation (Notary Project) only: the envelope, its headers, the X.509 chain and trust store
+  | NotationFailureCode;
 
 /**
  * Why a keyless signature did not verify, beyond the steps it shares with key-based ones (media
@@ -58,6 +60,33 @@ export type KeylessFailureCode =
   /** Certificate issuer and subject match none of the policy's identities. */
   | "IDENTITY_MISMATCH"
   | "KEYLESS_UNSUPPORTED";
+
+/**
+ * Why a Notation (Notary Project) signature did not verify, beyond the steps it shares with cosign
+ * (media type, sizes, SIGNATURE_INVALID, PAYLOAD_MALFORMED, DIGEST_MISMATCH). One code per check
+ * of shared/signatures/notation/.
+ */
+export type NotationFailureCode =
+  /** Not a JWS JSON serialization or COSE_Sign1_Tagged envelope as the Notary Project writes it. */
+  | "NOTATION_ENVELOPE_MALFORMED"
+  /** `alg` is not PS256/384/512 or ES256/384/512, or not the one the signing key's type and size name. */
+  | "NOTATION_ALGORITHM_MISMATCH"
+  /** A critical header nobody here understands, or one the spec requires missing from `crit`. */
+  | "NOTATION_CRITICAL_HEADER"
+  /** The payload content type is not application/vnd.cncf.notary.payload.v1+json. */
+  | "NOTATION_CONTENT_TYPE"
+  /** Signing scheme unknown, not the one the policy accepts, or without its signing-time header. */
+  | "NOTATION_SIGNING_SCHEME"
+  /** The x5c / x5chain chain is broken: order, signatures, CA flags, code-signing leaf. */
+  | "NOTATION_CHAIN_INVALID"
+  /** No certificate of the chain is (or was issued by) a certificate in the trust store. */
+  | "NOTATION_CHAIN_UNTRUSTED"
+  /** A certificate of the chain was not valid at the time checked (now, or authenticSigningTime). */
+  | "NOTATION_CERTIFICATE_EXPIRED"
+  /** The leaf's subject matches none of the trusted identities. */
+  | "NOTATION_IDENTITY_MISMATCH"
+  /** `io.cncf.notary.expiry` is in the past. */
+  | "NOTATION_SIGNATURE_EXPIRED";
 
 export interface SignatureFailure {
   code: SignatureFailureCode;

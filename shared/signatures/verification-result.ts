@@ -1,10 +1,11 @@
+import type { NotationCandidate } from "./notation/notation-candidate.ts";
 import type { CandidateOrigin, SignatureCandidate } from "./signature-candidate.ts";
 import type { SignatureFailure } from "./signature-failure.ts";
 import type { KeyAlgorithm, KeyOrigin, TrustedKey } from "./trusted-key.ts";
 
 /** A candidate as a report shows it: where it came from, never its bytes. */
 export interface CandidateSummary extends CandidateOrigin {
-  format: SignatureCandidate["format"];
+  format: SignatureCandidate["format"] | NotationCandidate["format"];
 }
 
 /** The key that verified, as an audit record names it. */
@@ -23,15 +24,28 @@ export interface VerifyingKey {
 export interface VerifyingIdentity {
   /** First 16 hex chars of sha256(leaf certificate DER). */
   id: string;
-  /** OIDC issuer (certificate extension 1.3.6.1.4.1.57264.1.8, or .1.1 in older certificates). */
+  /**
+   * OIDC issuer (certificate extension 1.3.6.1.4.1.57264.1.8, or .1.1 in older certificates);
+   * for Notation, the leaf certificate's issuer distinguished name.
+   */
   issuer: string;
-  /** The certificate's subject alternative name: a URI or an email address. */
+  /**
+   * The certificate's subject alternative name: a URI or an email address; for Notation, the
+   * leaf certificate's subject distinguished name (what trusted identities match).
+   */
   subject: string;
   /** The policy identity's name, when it has one. */
   name?: string;
   /** Earliest verified signing time: the log's integrated time or a TSA's time, ISO 8601. */
   signedAt: string;
-  timeSource: "transparency-log" | "timestamp-authority";
+  /**
+   * Where signedAt comes from. Notation: `signing-authority` is the authenticSigningTime a
+   * signing authority (AWS Signer) vouches for; `signer-claimed` is notary.x509's signingTime,
+   * which no timestamp authority countersigned (never used in a trust decision).
+   */
+  timeSource: "transparency-log" | "timestamp-authority" | "signing-authority" | "signer-claimed";
+  /** Notation only: the signing scheme the signature was verified under. */
+  signingScheme?: "notary.x509" | "notary.x509.signingAuthority";
   /** Index of the (verified) transparency-log entry, when there is one. */
   logIndex?: string;
 }
@@ -82,7 +96,7 @@ export function describeSigner(by: SignedBy): string {
   return `${identity.name ? `${identity.name}: ` : ""}issuer ${identity.issuer}, subject ${identity.subject}`;
 }
 
-export function summarize(c: SignatureCandidate): CandidateSummary {
+export function summarize(c: SignatureCandidate | NotationCandidate): CandidateSummary {
   return {
     format: c.format,
     source: c.source,

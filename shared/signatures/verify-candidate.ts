@@ -2,7 +2,6 @@ import { checkCriticalType } from "./check-critical-type.ts";
 import { checkDockerReference, type ExpectedRepository } from "./check-docker-reference.ts";
 import { checkManifestDigest } from "./check-manifest-digest.ts";
 import { checkMediaType } from "./check-media-type.ts";
-import { checkMessageDigest } from "./check-message-digest.ts";
 import { checkPayloadSize } from "./check-payload-size.ts";
 import { checkPayloadType } from "./check-payload-type.ts";
 import { checkPredicateType } from "./check-predicate-type.ts";
@@ -10,13 +9,14 @@ import { checkSignature } from "./check-signature.ts";
 import { checkStatementSubject } from "./check-statement-subject.ts";
 import { dssePae } from "./dsse-pae.ts";
 import { parseInTotoStatement } from "./in-toto-statement.ts";
+import { messageSignedBytes } from "./message-signed-bytes.ts";
 import type {
   DsseCandidate,
   MessageSignatureCandidate,
   SignatureCandidate,
   SimpleSigningCandidate,
 } from "./signature-candidate.ts";
-import { failure, type SignatureFailure } from "./signature-failure.ts";
+import type { SignatureFailure } from "./signature-failure.ts";
 import type { SignatureLimits } from "./signature-limits.ts";
 import { parseSimpleSigningPayload } from "./simplesigning-payload.ts";
 import type { TrustedKey } from "./trusted-key.ts";
@@ -31,9 +31,13 @@ export interface ClaimsContext {
 }
 
 /** Everything a candidate is checked against; prepared once per verification. */
-export interface CandidateContext extends ClaimsContext {
-  limits: SignatureLimits;
+export interface CandidateContext extends BaseCandidateContext {
   keys: readonly TrustedKey[];
+}
+
+/** The part of a candidate context that does not depend on what is trusted. */
+export interface BaseCandidateContext extends ClaimsContext {
+  limits: SignatureLimits;
   /** The image manifest bytes (already checked to hash to imageDigest); for message signatures. */
   imageManifest?: Uint8Array;
 }
@@ -134,15 +138,9 @@ function verifyMessageSignature(
   c: MessageSignatureCandidate,
   ctx: CandidateContext,
 ): TrustedKey | SignatureFailure {
-  if (!ctx.imageManifest) {
-    return failure(
-      "MESSAGE_UNAVAILABLE",
-      "a message-signature bundle signs the image manifest bytes, and none were given to check it",
-    );
-  }
-  const digest = checkMessageDigest(c.messageDigest, ctx.imageDigest);
-  if (digest) return digest;
-  const key = checkSignature(ctx.imageManifest, c.signature, ctx.keys, c.keyHint);
+  const signed = messageSignedBytes(c, ctx);
+  if (isFailure(signed)) return signed;
+  const key = checkSignature(signed, c.signature, ctx.keys, c.keyHint);
   if (isFailure(key)) return key;
   return messageSignatureClaims(ctx) ?? key;
 }

@@ -13,7 +13,6 @@ import { generateTestKey } from "../support/cosign-vectors.ts";
 
 const DIGEST = `sha256:${"c3".repeat(32)}`;
 const REGISTRY = "http://127.0.0.1:9";
-const KMS_ARN = "arn:aws:kms:eu-west-1:123456789012:key/0a1b2c3d-4e5f-6789-abcd-ef0123456789";
 const ecr = mockClient(ECRClient);
 
 let dir: string;
@@ -117,11 +116,6 @@ describe("verify: which trust", () => {
 });
 
 describe("verify: keys and roots", () => {
-  it("refuses a KMS key: the KMS client is not bundled yet", () =>
-    bad(
-      [image, ...oci, "--kms-key", KMS_ARN],
-      `--kms-key ${KMS_ARN}: KMS keys need @aws-sdk/client-kms; not bundled yet`,
-    ));
   it("refuses a malformed KMS key ARN as such", () =>
     bad(
       [image, ...oci, "--kms-key", "alias/release"],

@@ -9,7 +9,6 @@ import { parseTrustFile, TrustFileError } from "../../cli/verify-trust-file.ts";
 import { generateTestKey } from "../support/cosign-vectors.ts";
 
 const GITHUB = "https://token.actions.githubusercontent.com";
-const KMS_ARN = "arn:aws:kms:eu-west-1:123456789012:key/0a1b2c3d-4e5f-6789-abcd-ef0123456789";
 
 function refused(text: string): TrustFileError {
   try {
@@ -131,9 +130,9 @@ describe("verify --policy FILE: trust file errors exit 2", () => {
       "keys[0]: give exactly one of pem, file and kmsArn",
     ],
     [
-      "a KMS key",
-      `keys: [{ name: kms, kmsArn: "${KMS_ARN}" }]\n`,
-      "KMS keys need @aws-sdk/client-kms; not bundled yet",
+      "a malformed KMS ARN",
+      'keys: [{ name: kms, kmsArn: "alias/release" }]\n',
+      "keys[0] (kms): kmsArn alias/release: not a KMS key or alias ARN",
     ],
     ["a missing key file", "keys: [{ name: gone, file: gone.pub }]\n", "keys[0] (gone) "],
     ["an unreadable PEM", "keys: [{ name: bad, pem: nonsense }]\n", "keys[0] (bad): no PEM block"],

@@ -3,9 +3,7 @@
 // failures injected per request (429, 5xx, 405, 403).
 import { createHash } from "node:crypto";
 import http from "node:http";
-import fc from "fast-check";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { mapLimit } from "../../shared/adapters/oci/oci-map-limit.ts";
 import { OciRegistry } from "../../shared/adapters/oci/oci-registry.ts";
 import { OciRetentionRegistry } from "../../shared/adapters/oci/oci-retention-registry.ts";
 import type { Artifact } from "../../shared/domain/retention-inventory.ts";
@@ -348,43 +346,5 @@ describe("deleteManifests", () => {
     await expect(
       new OciRetentionRegistry(registry).deleteManifests(REPO, [a.digest]),
     ).rejects.toMatchObject({ code: "OCI_ACCESS_DENIED" });
-  });
-});
-
-describe("mapLimit", () => {
-  it("keeps input order and never exceeds the limit", async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.array(fc.nat(5), { maxLength: 40 }),
-        fc.integer({ min: 1, max: 10 }),
-        async (delays, limit) => {
-          let running = 0;
-          let peak = 0;
-          const out = await mapLimit(delays, limit, async (d, i) => {
-            running++;
-            peak = Math.max(peak, running);
-            await new Promise((r) => setTimeout(r, d));
-            running--;
-            return i * 2;
-          });
-          expect(out).toEqual(delays.map((_, i) => i * 2));
-          expect(peak).toBeLessThanOrEqual(limit);
-        },
-      ),
-      { numRuns: 30 },
-    );
-  });
-
-  it("starts nothing after a failure", async () => {
-    const started: number[] = [];
-    await expect(
-      mapLimit([0, 1, 2, 3, 4, 5], 2, async (i) => {
-        started.push(i);
-        if (i === 1) throw new Error("boom");
-        await new Promise((r) => setTimeout(r, 5));
-      }),
-    ).rejects.toThrow("boom");
-    await new Promise((r) => setTimeout(r, 20));
-    expect(started).toEqual([0, 1]);
   });
 });

@@ -1,23 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { BoundedQueue, mapPool } from "../../shared/retention/bounded-pool.ts";
+import { BoundedQueue } from "../../shared/retention/bounded-pool.ts";
 
 const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe("bounded pool", () => {
-  it("mapPool keeps input order and never exceeds its concurrency", async () => {
-    let inFlight = 0;
-    let peak = 0;
-    const out = await mapPool([5, 1, 4, 2, 3, 0], 2, async (n, i) => {
-      inFlight += 1;
-      peak = Math.max(peak, inFlight);
-      await tick(n);
-      inFlight -= 1;
-      return `${i}:${n}`;
-    });
-    expect(out).toEqual(["0:5", "1:1", "2:4", "3:2", "4:3", "5:0"]);
-    expect(peak).toBe(2);
-  });
-
   it("BoundedQueue runs at most N tasks at once and drain waits for all, failures included", async () => {
     const q = new BoundedQueue(3);
     let inFlight = 0;

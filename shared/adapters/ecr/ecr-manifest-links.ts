@@ -4,6 +4,7 @@ import {
   type ECRClient,
 } from "@aws-sdk/client-ecr";
 import * as z from "zod";
+import { mapLimit } from "../../concurrency/map-limit.ts";
 import { DigestMismatchError } from "./ecr-errors.ts";
 import { nonImageArtifactType, SHA256_DIGEST } from "./ecr-image-detail-artifact.ts";
 import { ACCEPTED_MANIFEST_MEDIA_TYPES, manifestDigest } from "./ecr-manifest.ts";
@@ -51,16 +52,8 @@ export async function readManifestLinks(
   for (let i = 0; i < digests.length; i += GET_BATCH_SIZE) {
     chunks.push(digests.slice(i, i + GET_BATCH_SIZE));
   }
-  const out = new Map<string, ManifestRead>();
-  let next = 0;
-  const worker = async () => {
-    for (let chunk = chunks[next++]; chunk; chunk = chunks[next++]) {
-      for (const [digest, read] of await readChunk(client, target, chunk)) out.set(digest, read);
-    }
-  };
-  const workers = Math.max(1, Math.min(Math.floor(concurrency) || 1, chunks.length));
-  await Promise.all(Array.from({ length: workers }, worker));
-  return out;
+  const reads = await mapLimit(chunks, concurrency, (chunk) => readChunk(client, target, chunk));
+  return new Map(reads.flatMap((read) => [...read]));
 }
 
 async function readChunk(

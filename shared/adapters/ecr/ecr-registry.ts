@@ -1,7 +1,10 @@
 import type { ECRClient, ImageDetail } from "@aws-sdk/client-ecr";
 import type { ScanResult } from "../../domain/finding.ts";
 import type { ImageRef, RegistryKind } from "../../domain/image.ts";
+import type { SignatureReader } from "../../pipeline/signature-reader.ts";
 import type { Registry, ResolvedImage } from "../../ports.ts";
+import { EcrSignatureSource } from "../../signatures/sources/ecr-signature-source.ts";
+import type { SignedImageSignatures } from "../../signatures/sources/signature-source-reader.ts";
 import { describeEcrImage, imageStatusOf, isUnpullable } from "./ecr-describe-image.ts";
 import { DigestMismatchError, EcrRegistryError } from "./ecr-errors.ts";
 import { fetchEcrManifest } from "./ecr-fetch-manifest.ts";
@@ -23,7 +26,7 @@ export interface EcrRegistryOptions {
  * The ECRClient is injected (one per Lambda container), configured with ecrClientConfig() so
  * throttled calls are retried by the SDK.
  */
-export class EcrRegistry implements Registry {
+export class EcrRegistry implements Registry, SignatureReader {
   readonly kind: RegistryKind = "ecr";
   private readonly client: ECRClient;
   private scanner: EcrScanner;
@@ -63,6 +66,15 @@ export class EcrRegistry implements Registry {
     const computed = manifestDigest(fetched.manifest);
     if (computed !== ref.digest) throw new DigestMismatchError(ref, computed);
     return resolved(ref, detail, quarantined, fetched.mediaType);
+  }
+
+  /**
+   * The image's cosign signatures. IAM: ecr:BatchGetImage (ListImageReferrers needs it too) and
+   * ecr:GetDownloadUrlForLayer on the repository.
+   */
+  async readSignatures(ref: ImageRef): Promise<SignedImageSignatures> {
+    assertEcr(ref, "ReadSignatures");
+    return new EcrSignatureSource(this.client).read(ref);
   }
 
   async getScanResult(ref: ImageRef): Promise<ScanResult> {

@@ -2,8 +2,8 @@ import type { KmsPublicKey, KmsPublicKeySource } from "../../signatures/kms-publ
 
 /**
  * The GetPublicKey request and response as @aws-sdk/client-kms types them (KMS API reference,
- * GetPublicKey), reduced to the fields used. Written out here so the adapter compiles and is
- * tested without the SDK package, which is not bundled yet.
+ * GetPublicKey), reduced to the fields used. Written out here so the adapter stays free of the
+ * SDK package (cli/kms-keys.ts loads it only when a KMS key is given).
  */
 export interface GetPublicKeyInput {
   /** Key id, key ARN, alias name or alias ARN. */

@@ -3,7 +3,10 @@ import { DigestMismatchError } from "../../domain/digest-mismatch-error.ts";
 import type { ScanResult } from "../../domain/finding.ts";
 import type { ImageRef, RegistryKind } from "../../domain/image.ts";
 import { imageKey } from "../../domain/image.ts";
+import type { SignatureReader } from "../../pipeline/signature-reader.ts";
 import type { Registry, ResolvedImage } from "../../ports.ts";
+import type { SignatureCandidate } from "../../signatures/signature-candidate.ts";
+import type { SignedImageSignatures } from "../../signatures/sources/signature-source-reader.ts";
 
 interface StoredImage {
   ref: ImageRef;
@@ -19,10 +22,12 @@ interface StoredImage {
  * tests. Images added without manifest bytes are taken at their stated digest, so output from
  * such a run says it is simulated.
  */
-export class MemoryRegistry implements Registry {
+export class MemoryRegistry implements Registry, SignatureReader {
   readonly kind: RegistryKind;
   private readonly images = new Map<string, StoredImage>();
   readonly calls: { op: "quarantine" | "release"; image: string }[] = [];
+  /** Signature candidates attached to each image (imageKey), as a signature source reads them. */
+  private readonly signatures = new Map<string, SignatureCandidate[]>();
 
   constructor(kind: RegistryKind = "ecr") {
     this.kind = kind;
@@ -42,6 +47,27 @@ export class MemoryRegistry implements Registry {
   /** The image was deleted from the registry. */
   remove(ref: ImageRef): boolean {
     return this.images.delete(imageKey(ref));
+  }
+
+  /** Attaches signatures to the image (a `.sig` push or a signature referrer), after the others. */
+  attachSignatures(ref: ImageRef, candidates: readonly SignatureCandidate[]): void {
+    const key = imageKey(ref);
+    this.signatures.set(key, [...(this.signatures.get(key) ?? []), ...candidates]);
+  }
+
+  /** The image's attached signatures with its manifest; the image must have manifest bytes. */
+  async readSignatures(ref: ImageRef): Promise<SignedImageSignatures> {
+    const img = this.images.get(imageKey(ref));
+    if (!img?.manifest) {
+      throw new Error(`no image with manifest bytes ${imageKey(ref)} in the memory registry`);
+    }
+    const imageManifest = Buffer.from(img.manifest);
+    const imageDigest = `sha256:${createHash("sha256").update(imageManifest).digest("hex")}`;
+    return {
+      imageDigest,
+      imageManifest,
+      candidates: [...(this.signatures.get(imageKey(ref)) ?? [])],
+    };
   }
 
   isQuarantined(ref: ImageRef): boolean {

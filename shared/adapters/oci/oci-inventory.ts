@@ -1,3 +1,4 @@
+import { mapLimit } from "../../concurrency/map-limit.ts";
 import { DIGEST_RE } from "../../domain/image.ts";
 import type { Artifact } from "../../domain/retention-inventory.ts";
 import type { Log } from "../../ports.ts";
@@ -11,7 +12,6 @@ import {
   manifestFacts,
   subjectOfTags,
 } from "./oci-manifest-facts.ts";
-import { mapLimit } from "./oci-map-limit.ts";
 import { referrersFromApi } from "./oci-referrers-api.ts";
 
 export interface InventoryOptions {

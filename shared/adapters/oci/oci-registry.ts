@@ -1,7 +1,11 @@
 import type { ScanResult } from "../../domain/finding.ts";
 import type { ImageRef, RegistryKind } from "../../domain/image.ts";
+import type { SignatureReader } from "../../pipeline/signature-reader.ts";
+import type { SignedScanReader } from "../../pipeline/signed-scan-reader.ts";
 import type { ReferrerInfo, ReferrerLookup } from "../../pipeline/subject-of.ts";
 import type { Log, Registry, ResolvedImage } from "../../ports.ts";
+import { OciSignatureSource } from "../../signatures/sources/oci-signature-source.ts";
+import type { SignedImageSignatures } from "../../signatures/sources/signature-source-reader.ts";
 import { OciClient, type OciClientOptions } from "./oci-client.ts";
 import { OciRegistryError } from "./oci-errors.ts";
 import { DEFAULT_MAX_TAG_LOOKUPS, tagsPointingAt } from "./oci-image-tags.ts";
@@ -13,7 +17,7 @@ import {
   QuarantineRepositories,
 } from "./oci-quarantine-repository.ts";
 import { ociReferrerOf } from "./oci-referrer-of.ts";
-import { readAttachedScan } from "./oci-scan-report.ts";
+import { type AttestationSignatureCheck, readAttachedScan } from "./oci-scan-report.ts";
 
 export interface OciRegistryOptions extends OciClientOptions {
   /** Where quarantined images go; `{repository}` is the source repository. */
@@ -36,7 +40,7 @@ export interface OciRegistryOptions extends OciClientOptions {
  * its tags. Scan results are the reports attached to the image as referrers; a pushed referrer
  * (scan report, signature) is traced to its subject (referrerOf) so the subject is decided.
  */
-export class OciRegistry implements Registry, ReferrerLookup {
+export class OciRegistry implements Registry, ReferrerLookup, SignatureReader, SignedScanReader {
   readonly kind: RegistryKind = "oci";
   readonly client: OciClient;
   readonly quarantineRepositories: QuarantineRepositories;
@@ -99,6 +103,22 @@ export class OciRegistry implements Registry, ReferrerLookup {
     if (ref.registry !== "oci" || ref.registryId !== this.registryId) return null;
     if (this.quarantineRepositories.isQuarantine(ref.repository)) return null;
     return ociReferrerOf(this.client, ref);
+  }
+
+  /** The image's cosign signatures (`.sig` tag, signature referrers), read by digest. */
+  async readSignatures(ref: ImageRef): Promise<SignedImageSignatures> {
+    this.assertOurs(ref, "ReadSignatures");
+    return new OciSignatureSource(this.client).read(ref);
+  }
+
+  /**
+   * The scan, counting only attached attestations the check accepts. A registry scanner's own
+   * results (scanSource) are not attachments, so they are returned as they are.
+   */
+  async getSignedScanResult(ref: ImageRef, check: AttestationSignatureCheck): Promise<ScanResult> {
+    this.assertOurs(ref, "GetScanResult");
+    if (this.scanSource) return this.scanSource(ref);
+    return readAttachedScan(this.client, ref, { requireSigned: check });
   }
 
   async getScanResult(ref: ImageRef): Promise<ScanResult> {

@@ -67,29 +67,49 @@ interface Candidate {
 type Outcome = { candidate: Candidate; scan: ScanResult; at: number; order: number };
 
 /**
+ * Checks an attestation document's signature (the policy's `requireSignedScanReports`): null
+ * when a trusted key or identity signed it, otherwise why it is not trusted.
+ */
+export type AttestationSignatureCheck = (doc: unknown) => string | null;
+
+export interface AttachedScanOptions {
+  /** When set, only vulnerability attestations this check accepts count; the rest are ignored. */
+  requireSigned?: AttestationSignatureCheck;
+}
+
+/**
  * The image's scan, from the reports attached to it: Trivy or Grype JSON artifacts whose
  * manifest names the image as `subject` (referrers API or the `sha256-<hex>` tag schema), and
  * cosign vulnerability attestations (in referrers, or in cosign's `sha256-<hex>.att` tag). The
  * newest wins (its scan time, else the `org.opencontainers.image.created` annotation, else the
  * last found). NONE when nothing is attached; FAILED when the newest document cannot be read.
  */
-export async function readAttachedScan(client: OciClient, ref: ImageRef): Promise<ScanResult> {
+export async function readAttachedScan(
+  client: OciClient,
+  ref: ImageRef,
+  options: AttachedScanOptions = {},
+): Promise<ScanResult> {
   const candidates = await findCandidates(client, ref);
   const outcomes: Outcome[] = [];
+  const ignored: string[] = [];
   for (const [order, c] of candidates.slice(-MAX_DOCUMENTS).entries()) {
-    const scan = await readCandidate(client, ref, c);
+    const scan = await readCandidate(client, ref, c, options.requireSigned, ignored);
     if (!scan) continue;
     const at = Date.parse(scan.completedAt ?? c.created ?? "");
     outcomes.push({ candidate: c, scan, at: Number.isNaN(at) ? -Infinity : at, order });
   }
   outcomes.sort((a, b) => a.at - b.at || a.order - b.order);
   const newest = outcomes.at(-1);
-  if (newest) return newest.scan;
+  const why = ignored.length > 0 ? `ignored (unsigned or not trusted): ${ignored.join("; ")}` : "";
+  if (newest) {
+    if (!why) return newest.scan;
+    return { ...newest.scan, detail: [newest.scan.detail, why].filter(Boolean).join("; ") };
+  }
   return {
     status: "NONE",
     scanner: NO_REPORT_SCANNER,
     findings: [],
-    detail: `no Trivy or Grype report and no cosign vulnerability attestation is attached to ${ref.repository}@${ref.digest}`,
+    detail: `no ${options.requireSigned ? "signed " : ""}Trivy or Grype report and no ${options.requireSigned ? "trusted " : ""}cosign vulnerability attestation is attached to ${ref.repository}@${ref.digest}${why ? `; ${why}` : ""}`,
   };
 }
 
@@ -164,7 +184,13 @@ async function readCandidate(
   client: OciClient,
   ref: ImageRef,
   c: Candidate,
+  requireSigned: AttestationSignatureCheck | undefined,
+  ignored: string[],
 ): Promise<ScanResult | null> {
+  if (requireSigned && c.kind === "report") {
+    ignored.push(`the scan report in ${c.from} is a plain document, not a signed attestation`);
+    return null;
+  }
   // Refused unread, as a failed scan rather than an error: anyone who can push can attach one.
   if (c.blob.size > MAX_REPORT_BYTES) {
     return failed(c, `it is ${c.blob.size} bytes, over the ${MAX_REPORT_BYTES}-byte limit`);
@@ -179,6 +205,11 @@ async function readCandidate(
     if (c.kind === "report") return parseFindingsDocument(json, c.format ?? "auto");
     const att = readVulnAttestation(json, ref.digest);
     if (!att) return null;
+    const untrusted = requireSigned?.(json);
+    if (untrusted) {
+      ignored.push(`the vulnerability attestation in ${c.from}: ${untrusted}`);
+      return null;
+    }
     const scan = parseFindingsDocument(att.result, "auto");
     const finished = isoTimestamp(att.finishedAt);
     return scan.completedAt || !finished ? scan : { ...scan, completedAt: finished };

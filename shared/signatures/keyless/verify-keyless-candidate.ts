@@ -3,13 +3,12 @@ import type { Bundle } from "@sigstore/bundle";
 import { X509Certificate } from "@sigstore/core";
 import { type SignedEntity, toSignedEntity, type Verifier } from "@sigstore/verify";
 import { checkMediaType } from "../check-media-type.ts";
-import { checkMessageDigest } from "../check-message-digest.ts";
 import { checkPayloadSize } from "../check-payload-size.ts";
+import { messageSignedBytes } from "../message-signed-bytes.ts";
 import type { SignatureCandidate } from "../signature-candidate.ts";
 import { failure, type SignatureFailure } from "../signature-failure.ts";
-import type { SignatureLimits } from "../signature-limits.ts";
 import type { VerifyingIdentity } from "../verification-result.ts";
-import type { ClaimsContext } from "../verify-candidate.ts";
+import type { BaseCandidateContext } from "../verify-candidate.ts";
 import {
   type CertificateIdentity,
   describeIdentity,
@@ -22,10 +21,7 @@ import { toJsBundle } from "./sigstore-js-bundle.ts";
 import { failureFromVerifyError } from "./verify-error-failure.ts";
 
 /** Everything a keyless candidate is checked against; prepared once per verification. */
-export interface KeylessContext extends ClaimsContext {
-  limits: SignatureLimits;
-  /** The image manifest bytes (already checked to hash to imageDigest); for message signatures. */
-  imageManifest?: Uint8Array;
+export interface KeylessContext extends BaseCandidateContext {
   /** @sigstore/verify's verifier over the policy's trusted root: no network, ever. */
   verifier: Verifier;
   identities: readonly CertificateIdentity[];
@@ -69,16 +65,10 @@ export function verifyKeylessCandidate(
       break;
     }
     case "message-signature": {
-      if (!ctx.imageManifest) {
-        return failure(
-          "MESSAGE_UNAVAILABLE",
-          "a message-signature bundle signs the image manifest bytes, and none were given to check it",
-        );
-      }
-      const digest = checkMessageDigest(c.messageDigest, ctx.imageDigest);
-      if (digest) return digest;
+      const signed = messageSignedBytes(c, ctx);
+      if ("code" in signed) return signed;
       bundle = toJsBundle(c.bundle);
-      artifact = ctx.imageManifest;
+      artifact = signed;
       break;
     }
   }

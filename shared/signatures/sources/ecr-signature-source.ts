@@ -1,5 +1,6 @@
 import type { ECRClient } from "@aws-sdk/client-ecr";
 import { EcrRegistryError } from "../../adapters/ecr/ecr-errors.ts";
+import { notationDigests, readNotationManifests } from "../notation/read-notation-manifest.ts";
 import { sha256Digest } from "../sha256-digest.ts";
 import type { SignatureLimits } from "../signature-limits.ts";
 import { signatureDigests, signatureTag } from "./cosign-signature-locations.ts";
@@ -85,7 +86,24 @@ export class EcrSignatureSource implements SignatureSourceReader<RegistryImage> 
       fetchBlob: ecrSignatureBlobs(client, image, this.opts),
       ...(this.opts.limits ? { limits: this.opts.limits } : {}),
     });
+    // Notation signatures (ECR managed signing, AWS Signer): one more BatchGetImage, only if any.
+    const notationCandidates = await readNotationManifests({
+      digests: notationDigests(referrers),
+      load: (digests) =>
+        getEcrManifests(
+          client,
+          image,
+          digests.map((imageDigest) => ({ imageDigest })),
+        ),
+      fetchBlob: ecrSignatureBlobs(client, image, this.opts),
+      ...(this.opts.limits ? { limits: this.opts.limits } : {}),
+    });
     // getEcrManifests checked that the bytes hash to the digest asked for.
-    return { imageDigest: sha256Digest(manifest), imageManifest: manifest, candidates };
+    return {
+      imageDigest: sha256Digest(manifest),
+      imageManifest: manifest,
+      candidates,
+      ...(notationCandidates.length > 0 ? { notationCandidates } : {}),
+    };
   }
 }

@@ -1,5 +1,5 @@
 import { MAX_MANIFEST_BYTES } from "../../adapters/oci/oci-manifest.ts";
-import { mapLimit } from "../../adapters/oci/oci-map-limit.ts";
+import { mapLimit } from "../../concurrency/map-limit.ts";
 import { sha256Digest } from "../sha256-digest.ts";
 import type { SignatureLimits } from "../signature-limits.ts";
 import { openOciLayout } from "./oci-layout-dir.ts";

@@ -1,7 +1,7 @@
 import { MAX_MANIFEST_BYTES } from "../../adapters/oci/oci-manifest.ts";
 import { OCI_INDEX, OCI_MANIFEST } from "../../adapters/oci/oci-manifest-content.ts";
-import { mapLimit } from "../../adapters/oci/oci-map-limit.ts";
 import { referrersTag } from "../../adapters/oci/oci-referrers.ts";
+import { mapLimit } from "../../concurrency/map-limit.ts";
 import { DIGEST_RE } from "../../domain/image.ts";
 import {
   isSignatureArtifactType,

@@ -2,6 +2,7 @@ import type { OciClient } from "../../adapters/oci/oci-client.ts";
 import type { Descriptor } from "../../adapters/oci/oci-manifest-content.ts";
 import { listReferrers } from "../../adapters/oci/oci-referrers.ts";
 import { referrersFromApi } from "../../adapters/oci/oci-referrers-api.ts";
+import { notationDigests } from "../notation/read-notation-manifest.ts";
 import { signatureDigests } from "./cosign-signature-locations.ts";
 
 /**
@@ -15,8 +16,17 @@ export async function ociSignatureReferrers(
   repository: string,
   digest: string,
 ): Promise<string[]> {
+  return (await ociSignatureReferrerDigests(client, repository, digest)).cosign;
+}
+
+/** One listing, split: cosign signature referrers and Notation signature referrers. */
+export async function ociSignatureReferrerDigests(
+  client: OciClient,
+  repository: string,
+  digest: string,
+): Promise<{ cosign: string[]; notation: string[] }> {
   const listed: Descriptor[] =
     (await referrersFromApi(client, repository, digest)) ??
     (await listReferrers(client, repository, digest)).descriptors;
-  return signatureDigests(listed);
+  return { cosign: signatureDigests(listed), notation: notationDigests(listed) };
 }

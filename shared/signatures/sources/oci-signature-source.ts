@@ -1,12 +1,13 @@
 import type { OciClient } from "../../adapters/oci/oci-client.ts";
 import { OciRegistryError } from "../../adapters/oci/oci-errors.ts";
 import { getManifest } from "../../adapters/oci/oci-manifest.ts";
-import { mapLimit } from "../../adapters/oci/oci-map-limit.ts";
+import { mapLimit } from "../../concurrency/map-limit.ts";
+import { readNotationManifests } from "../notation/read-notation-manifest.ts";
 import type { SignatureLimits } from "../signature-limits.ts";
 import { signatureTag } from "./cosign-signature-locations.ts";
 import { requireImageDigest } from "./image-digest-input.ts";
 import { ociSignatureBlobs } from "./oci-signature-blob.ts";
-import { ociSignatureReferrers } from "./oci-signature-referrers.ts";
+import { ociSignatureReferrerDigests } from "./oci-signature-referrers.ts";
 import { readSignatureManifests, type SignatureManifestLead } from "./read-signature-manifests.ts";
 import type {
   RegistryImage,
@@ -50,7 +51,7 @@ export class OciSignatureSource implements SignatureSourceReader<RegistryImage> 
     const [manifest, legacy, referrers] = await Promise.all([
       getManifest(client, repository, digest),
       getManifest(client, repository, tag),
-      ociSignatureReferrers(client, repository, digest),
+      ociSignatureReferrerDigests(client, repository, digest),
     ]);
     if (!manifest) {
       throw new OciRegistryError(
@@ -63,7 +64,7 @@ export class OciSignatureSource implements SignatureSourceReader<RegistryImage> 
     }
     const leads: SignatureManifestLead[] = [
       ...(legacy ? [{ kind: "legacy-tag" as const, tag }] : []),
-      ...referrers.map((d) => ({ kind: "referrer" as const, digest: d })),
+      ...referrers.cosign.map((d) => ({ kind: "referrer" as const, digest: d })),
     ];
     const candidates = await readSignatureManifests({
       leads,
@@ -76,6 +77,22 @@ export class OciSignatureSource implements SignatureSourceReader<RegistryImage> 
       fetchBlob: ociSignatureBlobs(client, repository),
       ...(this.limits ? { limits: this.limits } : {}),
     });
-    return { imageDigest: manifest.digest, imageManifest: manifest.bytes, candidates };
+    const notationCandidates = await readNotationManifests({
+      digests: referrers.notation,
+      load: (digests) =>
+        mapLimit(
+          digests,
+          FETCH_CONCURRENCY,
+          async (d) => (await getManifest(client, repository, d))?.bytes ?? null,
+        ),
+      fetchBlob: ociSignatureBlobs(client, repository),
+      ...(this.limits ? { limits: this.limits } : {}),
+    });
+    return {
+      imageDigest: manifest.digest,
+      imageManifest: manifest.bytes,
+      candidates,
+      ...(notationCandidates.length > 0 ? { notationCandidates } : {}),
+    };
   }
 }

@@ -1,4 +1,4 @@
-import { mapLimit } from "../../adapters/oci/oci-map-limit.ts";
+import { mapLimit } from "../../concurrency/map-limit.ts";
 import type { FetchBlob } from "../fetch-blob.ts";
 import { readSignatureManifest } from "../read-signature-manifest.ts";
 import { sha256Digest } from "../sha256-digest.ts";

@@ -1,3 +1,4 @@
+import type { NotationRead } from "../notation/read-notation-manifest.ts";
 import type { SignatureCandidate } from "../signature-candidate.ts";
 
 /** What a source found for one image: its manifest as stored, and every signature candidate. */
@@ -8,6 +9,11 @@ export interface SignedImageSignatures {
   imageManifest: Uint8Array;
   /** The `.sig` tag's layers first, then the signature referrers, in listing order. */
   candidates: SignatureCandidate[];
+  /**
+   * Notation signature envelopes (referrers of artifactType application/vnd.cncf.notary.signature),
+   * in listing order; absent when the image has none (or the source does not read them).
+   */
+  notationCandidates?: NotationRead[];
 }
 
 /**

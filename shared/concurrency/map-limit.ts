@@ -1,6 +1,7 @@
 /**
  * `fn` over `items` with at most `limit` calls in flight; results keep input order. The first
- * failure rejects the whole map (calls already started run to their end, none is started after).
+ * failure rejects the whole map, and no call is started after it (those already started run to
+ * their end): a caller that must see every item through catches inside `fn`.
  */
 export async function mapLimit<T, R>(
   items: readonly T[],
@@ -21,6 +22,7 @@ export async function mapLimit<T, R>(
       }
     }
   };
+  // A limit below 1 (or NaN) still makes progress, one call at a time.
   const workers = Math.max(1, Math.min(Math.floor(limit) || 1, items.length));
   await Promise.all(Array.from({ length: workers }, worker));
   return out;

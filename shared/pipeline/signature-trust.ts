@@ -1,0 +1,81 @@
+import { readFileSync } from "node:fs";
+import { dirname, isAbsolute, join } from "node:path";
+import type { LoadedPolicy } from "../domain/policy-load.ts";
+import { type SignaturePolicy, SignaturePolicyError } from "../domain/signature-policy.ts";
+import { compileIdentities } from "../signatures/keyless/certificate-identity.ts";
+import { KeylessPolicyError } from "../signatures/keyless/keyless-policy-error.ts";
+import { loadTrustedRoot } from "../signatures/keyless/trusted-root.ts";
+import { loadPublicKey } from "../signatures/public-key.ts";
+import { PublicKeyError } from "../signatures/public-key-error.ts";
+import type { TrustedKey } from "../signatures/trusted-key.ts";
+import type { KeylessTrust } from "../signatures/verify-trusted.ts";
+
+/** What a repository's signatures block trusts, imported and ready for verifyTrusted. */
+export interface SignatureTrust {
+  keys: TrustedKey[];
+  keyless?: KeylessTrust;
+}
+
+/** Imported trust per loaded policy, keyed by the trust settings: keys are read once. */
+const cache = new WeakMap<LoadedPolicy, Map<string, SignatureTrust>>();
+
+/**
+ * Imports the keys and trusted root a repository's signatures block names. Files are relative to
+ * the policy file (so a bundled policy carries its keys next to it). Read once per policy load
+ * and set of settings; a key or root that cannot be used is a SignaturePolicyError naming it.
+ */
+export function signatureTrustFor(loaded: LoadedPolicy, policy: SignaturePolicy): SignatureTrust {
+  let perPolicy = cache.get(loaded);
+  if (!perPolicy) {
+    perPolicy = new Map();
+    cache.set(loaded, perPolicy);
+  }
+  const id = JSON.stringify([policy.keys, policy.identities, policy.trustedRoot ?? null]);
+  const hit = perPolicy.get(id);
+  if (hit) return hit;
+  const trust = importTrust(loaded.fileName, policy);
+  perPolicy.set(id, trust);
+  return trust;
+}
+
+function importTrust(fileName: string, p: SignaturePolicy): SignatureTrust {
+  const dir = dirname(fileName);
+  const at = (path: string) => (isAbsolute(path) ? path : join(dir, path));
+  const invalid = (message: string): never => {
+    throw new SignaturePolicyError("SIGNATURE_POLICY_INVALID", p.repository, message);
+  };
+  const keys = p.keys.map((k) => {
+    try {
+      const input = "pem" in k ? k.pem : readFileSync(at(k.file));
+      return loadPublicKey(input, {
+        name: k.name,
+        ...(k.hash ? { hash: k.hash } : {}),
+        ...(k.rsaPadding ? { rsaPadding: k.rsaPadding } : {}),
+      });
+    } catch (err) {
+      if (err instanceof PublicKeyError) return invalid(`key ${k.name}: ${err.message}`);
+      return invalid(`key ${k.name}: ${"file" in k ? at(k.file) : "pem"}: ${message(err)}`);
+    }
+  });
+  if (p.identities.length === 0) return { keys };
+  try {
+    const identities = compileIdentities(p.identities);
+    const rootPath = at(p.trustedRoot as string);
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(rootPath);
+    } catch (err) {
+      return invalid(`trustedRoot ${rootPath}: ${message(err)}`);
+    }
+    return { keys, keyless: { trustedRoot: loadTrustedRoot(bytes), identities } };
+  } catch (err) {
+    if (err instanceof KeylessPolicyError) return invalid(err.message);
+    throw err;
+  }
+}
+
+function message(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === "ENOENT") return "no such file";
+  return err instanceof Error ? err.message : String(err);
+}
