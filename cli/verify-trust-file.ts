@@ -5,8 +5,9 @@ import { certificateIdentitySchema } from "../shared/signatures/keyless/certific
 import { readTextFile } from "./read-input.ts";
 
 /**
- * The standalone trust file `verify --policy FILE` reads until the policy has a `signatures`
- * section: which keys and keyless identities are trusted (docs/signatures.md#trust-file).
+ * The standalone trust file `verify --trust-file FILE` reads: which keys, keyless identities and
+ * Notation signers are trusted, without a registry-guard policy (docs/signatures.md#trust-file;
+ * `verify --policy` reads the policy's `signatures` section instead).
  *
  *   keys:
  *     - { name: release, file: keys/release.pub }
@@ -139,7 +140,7 @@ export class TrustFileError extends Error {
 const POLICY_KEYS = ["version", "defaults", "repositories", "audit", "alerts"];
 
 export function loadTrustFile(path: string): TrustFile {
-  return parseTrustFile(readTextFile(path, "--policy"), path);
+  return parseTrustFile(readTextFile(path, "--trust-file"), path);
 }
 
 /** Parses the text of a trust file named `fileName`. Pure. */
@@ -170,7 +171,7 @@ export function parseTrustFile(text: string, fileName: string): TrustFile {
     POLICY_KEYS.some((k) => Object.hasOwn(data, k))
   ) {
     throw new TrustFileError("TRUST_FILE_INVALID", fileName, [
-      "this looks like a registry-guard policy, which has no signatures section yet; give a trust file with keys, identities and trustedRoot",
+      "this looks like a registry-guard policy: pass it with --policy (its signatures section is used for the image's repository), or give --trust-file a trust file with keys, identities, trustedRoot and notation",
     ]);
   }
   const parsed = trustFileSchema.safeParse(data ?? {});

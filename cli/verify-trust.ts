@@ -19,7 +19,12 @@ export interface TrustOptions {
   identity?: string[];
   identityRegexp?: boolean;
   trustedRoot?: string;
+  /** registry-guard.yaml: its `signatures` block for the image's repository (verify-policy-trust.ts). */
   policy?: string;
+  /** Picks the policy block for an image that names no repository (an OCI layout). */
+  repository?: string;
+  /** A standalone trust file (docs/signatures.md#trust-file). */
+  trustFile?: string;
   /** Notation: a directory of PEM CA / signing-authority certificates. */
   trustStore?: string;
   /** Notation: `x509.subject: C=…, ST=…, O=…` or `*`; repeatable. */
@@ -53,7 +58,8 @@ function usage(code: string, message: string): never {
 
 /**
  * Checks which kind of trust was asked for, before any file is read: exactly one of keys
- * (--key, --kms-key), keyless (--identity with --trusted-root) and --policy.
+ * (--key, --kms-key), keyless (--identity with --trusted-root), Notation (--trust-store),
+ * --trust-file and --policy.
  */
 export function checkTrustOptions(opts: TrustOptions): void {
   const keys = (opts.key?.length ?? 0) + (opts.kmsKey?.length ?? 0) > 0;
@@ -63,24 +69,25 @@ export function checkTrustOptions(opts: TrustOptions): void {
     keys ? "--key/--kms-key" : null,
     keyless ? "--identity" : null,
     notation ? "--trust-store" : null,
+    opts.trustFile !== undefined ? "--trust-file" : null,
     opts.policy !== undefined ? "--policy" : null,
   ].filter((g) => g !== null);
   if (given.length === 0) {
     usage(
       "CLI_TRUST",
-      "say what to trust: --key FILE (or --kms-key ARN), --identity ISSUER=SUBJECT with --trusted-root FILE, --trust-store DIR with --trusted-identity (Notation), or --policy FILE",
+      "say what to trust: --key FILE (or --kms-key ARN), --identity ISSUER=SUBJECT with --trusted-root FILE, --trust-store DIR with --trusted-identity (Notation), --trust-file FILE, or --policy registry-guard.yaml (its signatures section)",
     );
   }
   if (given.length > 1) {
     usage(
       "CLI_TRUST",
-      `${given.join(" and ")} cannot be combined: give one kind of trust (a --policy trust file may list both keys and identities)`,
+      `${given.join(" and ")} cannot be combined: give one kind of trust (a --trust-file or the --policy signatures section may list keys, identities and Notation trust together)`,
     );
   }
   if (opts.trustedRoot !== undefined && !keyless) {
     usage(
       "CLI_TRUST",
-      "--trusted-root is read for --identity only (a --policy trust file names its own trustedRoot)",
+      "--trusted-root is read for --identity only (a trust file or policy names its own trustedRoot)",
     );
   }
   if (keyless && opts.trustedRoot === undefined) {
@@ -95,6 +102,12 @@ export function checkTrustOptions(opts: TrustOptions): void {
       'Notation needs both --trust-store DIR and --trusted-identity "x509.subject: C=…, ST=…, O=…" (or "*")',
     );
   }
+  if (opts.repository !== undefined && opts.policy === undefined) {
+    usage(
+      "CLI_TRUST",
+      "--repository picks the --policy signatures block for an OCI layout; give --policy registry-guard.yaml too",
+    );
+  }
   if (opts.identityRegexp && !keyless) {
     usage("CLI_TRUST", "--identity-regexp applies to --identity, and none was given");
   }
@@ -102,9 +115,12 @@ export function checkTrustOptions(opts: TrustOptions): void {
   for (const arn of opts.kmsKey ?? []) kmsKey(arn, "--kms-key");
 }
 
-/** Reads the keys, trusted root or trust file named by checked options. */
+/**
+ * Reads the keys, trusted root or trust file named by checked options (--policy is read per
+ * repository by verify-policy-trust.ts).
+ */
 export function loadTrust(opts: TrustOptions): VerifyTrust {
-  if (opts.policy !== undefined) return trustFromFile(opts.policy);
+  if (opts.trustFile !== undefined) return trustFromFile(opts.trustFile);
   if (opts.trustStore !== undefined) {
     return {
       keys: [],

@@ -6,7 +6,8 @@ import { formatVerification } from "../format-verification.ts";
 import { kmsTrustedKeys } from "../kms-keys.ts";
 import { type RegistrySettings, registrySettings } from "../registry-settings.ts";
 import { parseSignedImageReference, type SignedImageReference } from "../signed-image-reference.ts";
-import { checkTrustOptions, loadTrust } from "../verify-trust.ts";
+import { loadPolicyTrust } from "../verify-policy-trust.ts";
+import { checkTrustOptions, loadTrust, type VerifyTrust } from "../verify-trust.ts";
 import type { VerifyOptions } from "./verify-command.ts";
 import { type FoundSignatures, readSignatures } from "./verify-source.ts";
 
@@ -15,7 +16,11 @@ export async function runVerify(image: string, opts: VerifyOptions, io: CliIo): 
   checkTrustOptions(opts);
   const settings = await registrySettings(opts, io);
   const ref = signedImage(image, settings, opts);
-  const trust = loadTrust(opts);
+  // --policy: the signatures block of the image's repository (named by --repository for a layout).
+  const repository = policyRepository(image, ref, opts);
+  const policy =
+    repository !== undefined ? loadPolicyTrust(opts.policy as string, repository) : null;
+  const trust: VerifyTrust = policy ? policy.trust : loadTrust(opts);
   // KMS keys are fetched before the registry is asked: a key we cannot use ends the run early.
   const keys = [...trust.keys, ...(await kmsTrustedKeys(trust.kms ?? []))];
 
@@ -23,7 +28,7 @@ export async function runVerify(image: string, opts: VerifyOptions, io: CliIo): 
   const result: VerificationResult = verifyTrusted({
     imageDigest: found.imageDigest,
     imageManifest: found.imageManifest,
-    repository: found.repository,
+    repository: repository ?? found.repository,
     ...(found.registryHost !== undefined ? { registry: found.registryHost } : {}),
     candidates: found.candidates,
     keys,
@@ -35,7 +40,7 @@ export async function runVerify(image: string, opts: VerifyOptions, io: CliIo): 
           now: new Date(),
         }
       : {}),
-    options: { matchReference: opts.matchReference === true },
+    options: { matchReference: opts.matchReference === true || policy?.matchReference === true },
   });
   io.out(
     opts.json
@@ -43,6 +48,31 @@ export async function runVerify(image: string, opts: VerifyOptions, io: CliIo): 
       : formatVerification(found, result),
   );
   io.exit(result.verified ? EXIT.ok : EXIT.failed);
+}
+
+/** The repository whose policy block applies: the image's own, or --repository for a layout. */
+function policyRepository(
+  image: string,
+  ref: SignedImageReference,
+  opts: VerifyOptions,
+): string | undefined {
+  if (opts.policy === undefined) return undefined;
+  if (ref.source === "oci-layout") {
+    if (opts.repository === undefined || opts.repository.trim() === "") {
+      throw new CliUsageError(
+        "CLI_REPOSITORY",
+        `${image} is an OCI layout, which names no repository: pass --repository NAME to pick the --policy signatures block (as the image would be pushed, e.g. --repository prod/api)`,
+      );
+    }
+    return opts.repository;
+  }
+  if (opts.repository !== undefined && opts.repository !== ref.image.repository) {
+    throw new CliUsageError(
+      "CLI_REPOSITORY",
+      `--repository ${opts.repository} differs from the image's repository ${ref.image.repository}: the policy block is the image's; drop --repository`,
+    );
+  }
+  return ref.image.repository;
 }
 
 /**
@@ -87,10 +117,10 @@ function signedImage(
         `${flag} names a registry, but ${image} is an OCI layout on disk; drop ${flag}`,
       );
     }
-    if (opts.matchReference) {
+    if (opts.matchReference && opts.repository === undefined) {
       throw new CliUsageError(
         "CLI_MATCH_REFERENCE",
-        "--match-reference compares the repository a signature names with the image's, and an OCI layout has no repository; verify the image in its registry instead",
+        "--match-reference compares the repository a signature names with the image's, and an OCI layout has no repository; verify the image in its registry, or name it with --policy and --repository",
       );
     }
     return ref;

@@ -10,6 +10,8 @@ export interface VerifyOptions extends RegistryOptions {
   identityRegexp?: boolean;
   trustedRoot?: string;
   policy?: string;
+  repository?: string;
+  trustFile?: string;
   trustStore?: string;
   trustedIdentity?: string[];
   matchReference?: boolean;
@@ -58,7 +60,15 @@ export function verifyCommand(program: Command, io: CliIo): void {
     )
     .option(
       "--policy <file>",
-      "a trust file listing keys, identities and trustedRoot (docs/signatures.md#trust-file)",
+      "registry-guard.yaml: trust what its signatures section trusts for the image's repository (keys, identities, notation, matchReference)",
+    )
+    .option(
+      "--repository <name>",
+      "with --policy and an oci-layout: image: the repository whose signatures section applies",
+    )
+    .option(
+      "--trust-file <file>",
+      "a standalone trust file listing keys, identities, trustedRoot and notation (docs/signatures.md#trust-file)",
     )
     .option(
       "--match-reference",
@@ -80,7 +90,9 @@ export function verifyCommand(program: Command, io: CliIo): void {
           [
             "registry-guard verify team/api@sha256:<digest> --key cosign.pub --region eu-west-1",
             "registry-guard verify team/api:v1.2.0 --registry https://registry.example.com --key cosign.pub --match-reference",
-            "registry-guard verify oci-layout:./out/api --policy trust.yaml --json",
+            "registry-guard verify team/api:v1.2.0 --policy registry-guard.yaml --region eu-west-1",
+            "registry-guard verify oci-layout:./out/api --policy registry-guard.yaml --repository prod/api --json",
+            "registry-guard verify oci-layout:./out/api --trust-file trust.yaml",
             'registry-guard verify team/api:v1.2.0 --trust-store ./notation-ca --trusted-identity "x509.subject: C=US, ST=WA, O=Acme"',
             "registry-guard verify ghcr.io/org/app:v1 --registry https://ghcr.io \\\n      --identity https://token.actions.githubusercontent.com='https://github.com/org/app/.*' --identity-regexp \\\n      --trusted-root trusted_root.json",
           ],

@@ -153,7 +153,7 @@ export const gateSettingsSchema = strictObject({
   }
 });
 
-/* ---- signatures: cosign verification in the pipeline (docs/signatures.md#in-the-pipeline) ---- */
+/* ---- signatures: cosign and Notation verification in the pipeline (docs/signatures.md#in-the-pipeline) ---- */
 
 const nonEmpty = (what: string) =>
   z
@@ -224,10 +224,50 @@ export const signatureIdentitySchema = strictObject({
   }
 });
 
+/**
+ * Notation (Notary Project) trust: the trust store (a directory of PEM CA or signing-authority
+ * certificates relative to the policy file, or the PEMs inline), the leaf subjects trusted and
+ * optionally the one signing scheme. Merged key by key; a layer naming either trust store form
+ * replaces the other form of the layer below (signature-policy.ts).
+ */
+export const signatureNotationSchema = strictObject({
+  trustStore: nonEmpty("a directory of PEM CA certificates")
+    .optional()
+    .describe("Directory of PEM (.pem, .crt, .cer) CA certificates, relative to the policy file."),
+  trustStorePems: z
+    .array(nonEmpty("a PEM certificate (-----BEGIN CERTIFICATE-----)"), {
+      error: expected("a list of PEM certificates"),
+    })
+    .min(1, "the list is empty; give at least one CA certificate")
+    .optional()
+    .describe("The trust store's CA certificates inline, as PEM; instead of trustStore."),
+  trustedIdentities: z
+    .array(nonEmpty('a trusted identity ("x509.subject: C=…, ST=…, O=…" or "*")'), {
+      error: expected('a list of trusted identities ("x509.subject: C=…, ST=…, O=…" or "*")'),
+    })
+    .min(1, 'the list is empty; give "x509.subject: C=…, ST=…, O=…", or "*"')
+    .optional()
+    .describe("Leaf certificate subjects trusted, or * for any the trust store vouches for."),
+  signingScheme: z
+    .enum(["notary.x509", "notary.x509.signingAuthority"])
+    .optional()
+    .describe("Accept only this signing scheme; default either."),
+}).superRefine((n, ctx) => {
+  if (n.trustStore !== undefined && n.trustStorePems !== undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["trustStorePems"],
+      message: "give one of trustStore and trustStorePems, not both",
+    });
+  }
+});
+
 export const signatureSettingsSchema = strictObject({
   required: yesNoFlag
     .optional()
-    .describe("Images must carry a signature from a trusted key or identity. Default false."),
+    .describe(
+      "Images must carry a signature from a trusted key, identity or Notation signer. Default false.",
+    ),
   keys: z
     .array(signatureKeySchema, { error: expected("a list of keys ({ name, pem | file })") })
     .optional()
@@ -241,6 +281,9 @@ export const signatureSettingsSchema = strictObject({
   trustedRoot: nonEmpty("a path to a Sigstore trusted_root.json")
     .optional()
     .describe("Sigstore trusted root for identities, relative to the policy file."),
+  notation: signatureNotationSchema
+    .optional()
+    .describe("Trusted Notation (Notary Project) signers: trust store and identities."),
   matchReference: yesNoFlag
     .optional()
     .describe("The signed docker-reference must name this repository. Default false."),
@@ -540,6 +583,7 @@ export type PolicyDocument = z.output<typeof policyDocumentSchema>;
 export type GateSettings = z.output<typeof gateSettingsSchema>;
 export type AuditSettings = z.output<typeof auditSettingsSchema>;
 export type SignatureSettings = z.output<typeof signatureSettingsSchema>;
+export type SignatureNotationSettings = z.output<typeof signatureNotationSchema>;
 export type RepositoryRule = z.output<typeof repositoryRuleSchema>;
 export type RetentionSettings = z.output<typeof retentionSettingsSchema>;
 export type RetentionRuleSettings = z.output<typeof retentionRuleSchema>;

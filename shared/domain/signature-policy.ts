@@ -1,7 +1,7 @@
 import { parseDuration } from "./duration.ts";
 import type { LoadedPolicy } from "./policy-load.ts";
 import { deepMerge, repositoryMatcher } from "./policy-resolve.ts";
-import type { SignatureSettings } from "./policy-schema.ts";
+import type { SignatureNotationSettings, SignatureSettings } from "./policy-schema.ts";
 
 /** A trusted key as the policy names it; `file` is still relative to the policy file. */
 export type SignatureKeySpec = {
@@ -20,6 +20,15 @@ export interface SignatureIdentitySpec {
 }
 
 /**
+ * Notation trust as the policy names it: the trust store is a directory (still relative to the
+ * policy file) or inline PEM certificates.
+ */
+export type SignatureNotationSpec = {
+  trustedIdentities: string[];
+  signingScheme?: "notary.x509" | "notary.x509.signingAuthority";
+} & ({ trustStore: string } | { trustStorePems: string[] });
+
+/**
  * The effective `signatures` settings for one repository: built-in defaults ← `defaults` ←
  * every matching `repositories[]` rule, merged like `gate` (objects key by key, lists replace).
  */
@@ -31,6 +40,8 @@ export interface SignaturePolicy {
   identities: SignatureIdentitySpec[];
   /** Path of the Sigstore trusted root, relative to the policy file. */
   trustedRoot?: string;
+  /** Notation trust; absent when the block trusts no Notation signer. */
+  notation?: SignatureNotationSpec;
   matchReference: boolean;
   gracePeriodMinutes: number;
   onFail: "alert" | "quarantine";
@@ -60,27 +71,39 @@ export class SignaturePolicyError extends Error {
   }
 }
 
+export interface ResolveSignatureOptions {
+  /**
+   * Check and import the block even where the pipeline would not enforce it (`required` and
+   * `requireSignedScanReports` both off): `registry-guard verify --policy` verifies on request.
+   */
+  verifying?: boolean;
+}
+
 /**
  * Resolves the `signatures` settings for a repository. Pure. Refuses, with SignaturePolicyError,
  * what the schema cannot see on one layer alone: a merged block that requires signatures but
- * trusts nothing, identities without a trusted root, and KMS keys (not wired into the pipeline
- * yet; use the key's PEM). Only enforced settings are checked: `required: false` and no signed
+ * trusts nothing, identities without a trusted root, Notation trust without a store or
+ * identities, and KMS keys (not wired into the pipeline yet; use the key's PEM). Only enforced settings are checked: `required: false` and no signed
  * scan reports means the block is not used at all.
  */
-export function resolveSignaturePolicy(loaded: LoadedPolicy, repository: string): SignaturePolicy {
+export function resolveSignaturePolicy(
+  loaded: LoadedPolicy,
+  repository: string,
+  options: ResolveSignatureOptions = {},
+): SignaturePolicy {
   const { document } = loaded;
-  let merged: SignatureSettings = deepMerge<SignatureSettings>(
+  let merged: SignatureSettings = mergeLayer(
     { ...SIGNATURE_DEFAULTS },
-    document.defaults?.signatures ?? {},
+    document.defaults?.signatures,
   );
   for (const rule of document.repositories ?? []) {
     if (!rule.signatures || !repositoryMatcher(rule.match)(repository)) continue;
-    merged = deepMerge(merged, rule.signatures);
+    merged = mergeLayer(merged, rule.signatures);
   }
   const required = merged.required ?? SIGNATURE_DEFAULTS.required;
   const requireSignedScanReports =
     merged.requireSignedScanReports ?? SIGNATURE_DEFAULTS.requireSignedScanReports;
-  const enforced = required || requireSignedScanReports;
+  const enforced = required || requireSignedScanReports || options.verifying === true;
   const policy: SignaturePolicy = {
     version: loaded.version,
     repository,
@@ -89,6 +112,7 @@ export function resolveSignaturePolicy(loaded: LoadedPolicy, repository: string)
     keys: enforced ? (merged.keys ?? []).map((k) => keySpec(k, repository)) : [],
     identities: (merged.identities ?? []).map((id) => ({ ...id })),
     ...(merged.trustedRoot !== undefined ? { trustedRoot: merged.trustedRoot } : {}),
+    ...notationSpec(merged.notation, enforced, repository),
     matchReference: merged.matchReference ?? SIGNATURE_DEFAULTS.matchReference,
     gracePeriodMinutes: parseDuration(merged.gracePeriod ?? SIGNATURE_DEFAULTS.gracePeriod),
     onFail: merged.onFail ?? SIGNATURE_DEFAULTS.onFail,
@@ -96,6 +120,56 @@ export function resolveSignaturePolicy(loaded: LoadedPolicy, repository: string)
   };
   if (enforced) checkEnforceable(policy);
   return policy;
+}
+
+/**
+ * One layer over the merged settings, like `gate`; within `notation`, a layer naming trustStore
+ * or trustStorePems replaces the other form of the layers below (a store is one or the other).
+ */
+function mergeLayer(
+  below: SignatureSettings,
+  layer: SignatureSettings | undefined,
+): SignatureSettings {
+  if (!layer) return below;
+  const merged = deepMerge<SignatureSettings>(below, layer);
+  const n = layer.notation;
+  if (!n || !merged.notation) return merged;
+  const notation = { ...merged.notation };
+  if (n.trustStore !== undefined) delete notation.trustStorePems;
+  if (n.trustStorePems !== undefined) delete notation.trustStore;
+  return { ...merged, notation };
+}
+
+function notationSpec(
+  n: SignatureNotationSettings | undefined,
+  enforced: boolean,
+  repository: string,
+): { notation?: SignatureNotationSpec } {
+  if (!n) return {};
+  const invalid = (message: string): never => {
+    throw new SignaturePolicyError("SIGNATURE_POLICY_INVALID", repository, message);
+  };
+  const store =
+    n.trustStore !== undefined
+      ? { trustStore: n.trustStore }
+      : n.trustStorePems !== undefined
+        ? { trustStorePems: [...n.trustStorePems] }
+        : undefined;
+  const identities = n.trustedIdentities ?? [];
+  if (!store || identities.length === 0) {
+    // A half-written block is only refused where it is used.
+    if (!enforced) return {};
+    if (!store)
+      invalid("notation needs trustStore (a directory of PEM CA certificates) or trustStorePems");
+    invalid('notation needs trustedIdentities: "x509.subject: C=…, ST=…, O=…", or "*"');
+  }
+  return {
+    notation: {
+      ...(store as { trustStore: string } | { trustStorePems: string[] }),
+      trustedIdentities: [...identities],
+      ...(n.signingScheme ? { signingScheme: n.signingScheme } : {}),
+    },
+  };
 }
 
 function keySpec(
@@ -119,11 +193,18 @@ function keySpec(
 }
 
 function checkEnforceable(p: SignaturePolicy): void {
-  if (p.keys.length === 0 && p.identities.length === 0) {
+  if (p.keys.length === 0 && p.identities.length === 0 && !p.notation) {
     throw new SignaturePolicyError(
       "SIGNATURE_POLICY_INVALID",
       p.repository,
-      "signatures are required but nothing is trusted: give keys, identities, or both",
+      `${p.required || p.requireSignedScanReports ? "signatures are required but nothing is trusted" : "nothing is trusted"}: give keys, identities, notation, or several`,
+    );
+  }
+  if (p.requireSignedScanReports && p.keys.length === 0 && p.identities.length === 0) {
+    throw new SignaturePolicyError(
+      "SIGNATURE_POLICY_INVALID",
+      p.repository,
+      "requireSignedScanReports needs keys or identities: scan report attestations are cosign-signed, which Notation trust does not verify",
     );
   }
   if (p.identities.length > 0 && p.trustedRoot === undefined) {

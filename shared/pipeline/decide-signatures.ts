@@ -32,7 +32,8 @@ type FailAction = SignaturePolicy["onFail"];
 /**
  * Enforces `signatures.required` for one image, when a signature arrives (verified at once) or
  * when the deadline sweep finds it unverified:
- * - a trusted signature verifies it: `signature-verified` naming the key or identity, nothing else;
+ * - a trusted signature (cosign or Notation) verifies it: `signature-verified` naming the key or
+ *   identity, nothing else;
  * - none yet, before `gracePeriod` after the push ran out: `signature-pending`, nothing else;
  * - none at or after the deadline: `signature-failed`, then onFail (quarantine) and an alert.
  *
@@ -232,6 +233,14 @@ async function verify(
     ...registryHost(image),
     keys: trust.keys,
     ...(trust.keyless ? { keyless: trust.keyless } : {}),
+    ...(trust.notation
+      ? {
+          notation: trust.notation,
+          notationCandidates: read.notationCandidates ?? [],
+          // Certificates and signature expiry are checked at the pipeline's time.
+          now: deps.clock(),
+        }
+      : {}),
     options: { matchReference: policy.matchReference },
   });
 }

@@ -1,10 +1,12 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { dirname, isAbsolute, join } from "node:path";
 import type { LoadedPolicy } from "../domain/policy-load.ts";
 import { type SignaturePolicy, SignaturePolicyError } from "../domain/signature-policy.ts";
 import { compileIdentities } from "../signatures/keyless/certificate-identity.ts";
 import { KeylessPolicyError } from "../signatures/keyless/keyless-policy-error.ts";
 import { loadTrustedRoot } from "../signatures/keyless/trusted-root.ts";
+import { NotationPolicyError } from "../signatures/notation/notation-policy-error.ts";
+import { loadNotationTrust, type NotationTrust } from "../signatures/notation/notation-trust.ts";
 import { loadPublicKey } from "../signatures/public-key.ts";
 import { PublicKeyError } from "../signatures/public-key-error.ts";
 import type { TrustedKey } from "../signatures/trusted-key.ts";
@@ -14,13 +16,17 @@ import type { KeylessTrust } from "../signatures/verify-trusted.ts";
 export interface SignatureTrust {
   keys: TrustedKey[];
   keyless?: KeylessTrust;
+  notation?: NotationTrust;
 }
+
+/** notation's trust store file names (x509/<type>/<name>/*.crt|*.cer|*.pem). */
+const CERT_FILE = /\.(pem|crt|cer)$/i;
 
 /** Imported trust per loaded policy, keyed by the trust settings: keys are read once. */
 const cache = new WeakMap<LoadedPolicy, Map<string, SignatureTrust>>();
 
 /**
- * Imports the keys and trusted root a repository's signatures block names. Files are relative to
+ * Imports the keys, trusted root and Notation trust store a repository's signatures block names. Files are relative to
  * the policy file (so a bundled policy carries its keys next to it). Read once per policy load
  * and set of settings; a key or root that cannot be used is a SignaturePolicyError naming it.
  */
@@ -30,7 +36,12 @@ export function signatureTrustFor(loaded: LoadedPolicy, policy: SignaturePolicy)
     perPolicy = new Map();
     cache.set(loaded, perPolicy);
   }
-  const id = JSON.stringify([policy.keys, policy.identities, policy.trustedRoot ?? null]);
+  const id = JSON.stringify([
+    policy.keys,
+    policy.identities,
+    policy.trustedRoot ?? null,
+    policy.notation ?? null,
+  ]);
   const hit = perPolicy.get(id);
   if (hit) return hit;
   const trust = importTrust(loaded.fileName, policy);
@@ -57,7 +68,8 @@ function importTrust(fileName: string, p: SignaturePolicy): SignatureTrust {
       return invalid(`key ${k.name}: ${"file" in k ? at(k.file) : "pem"}: ${message(err)}`);
     }
   });
-  if (p.identities.length === 0) return { keys };
+  const notation = p.notation ? { notation: notationTrust(p, at, invalid) } : {};
+  if (p.identities.length === 0) return { keys, ...notation };
   try {
     const identities = compileIdentities(p.identities);
     const rootPath = at(p.trustedRoot as string);
@@ -67,9 +79,49 @@ function importTrust(fileName: string, p: SignaturePolicy): SignatureTrust {
     } catch (err) {
       return invalid(`trustedRoot ${rootPath}: ${message(err)}`);
     }
-    return { keys, keyless: { trustedRoot: loadTrustedRoot(bytes), identities } };
+    return { keys, keyless: { trustedRoot: loadTrustedRoot(bytes), identities }, ...notation };
   } catch (err) {
     if (err instanceof KeylessPolicyError) return invalid(err.message);
+    throw err;
+  }
+}
+
+/** The Notation trust store (a directory of PEM files, or inline PEMs) and identities. */
+function notationTrust(
+  p: SignaturePolicy,
+  at: (path: string) => string,
+  invalid: (message: string) => never,
+): NotationTrust {
+  const n = p.notation as NonNullable<SignaturePolicy["notation"]>;
+  let pems: { name: string; pem: string }[];
+  if ("trustStorePems" in n) {
+    pems = n.trustStorePems.map((pem, i) => ({ name: `notation.trustStorePems[${i}]`, pem }));
+  } else {
+    const dir = at(n.trustStore);
+    try {
+      pems = readdirSync(dir)
+        .filter((name) => CERT_FILE.test(name))
+        .sort()
+        .map((name) => ({ name: `${dir}/${name}`, pem: readFileSync(join(dir, name), "utf8") }));
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      const why =
+        code === "ENOENT"
+          ? "no such directory"
+          : code === "ENOTDIR"
+            ? "not a directory of PEM certificates"
+            : message(err);
+      return invalid(`notation.trustStore ${dir}: ${why}`);
+    }
+  }
+  try {
+    return loadNotationTrust({
+      trustStorePems: pems,
+      trustedIdentities: n.trustedIdentities,
+      ...(n.signingScheme ? { signingScheme: n.signingScheme } : {}),
+    });
+  } catch (err) {
+    if (err instanceof NotationPolicyError) return invalid(`notation: ${err.message}`);
     throw err;
   }
 }

@@ -132,12 +132,12 @@ describe("verify --kms-key", () => {
   });
 });
 
-describe("verify --policy with kmsArn", () => {
+describe("verify --trust-file with kmsArn", () => {
   it("fetches the trust file's KMS key and verifies with it, named as the file names it", async () => {
     kms.on(GetPublicKeyCommand).resolves(answer(signer.spkiDer));
     const path = join(root, "trust.yaml");
     await writeFile(path, `keys:\n  - name: release-kms\n    kmsArn: "awskms:///${ARN}"\n`);
-    const r = await verify("--policy", path);
+    const r = await verify("--trust-file", path);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("release-kms");

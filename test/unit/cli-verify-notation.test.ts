@@ -94,7 +94,7 @@ describe("trust file notation section", () => {
     });
     const file = join(dir, "trust.yaml");
     await writeFile(file, `notation:\n  trustStore: notation-ca\n  trustedIdentities: ["*"]\n`);
-    const trust = loadTrust({ policy: file });
+    const trust = loadTrust({ trustFile: file });
     expect(trust.notation?.trustStore).toHaveLength(2);
     expect(trust.notation?.signingScheme).toBeUndefined();
   });

@@ -1,4 +1,4 @@
-// The standalone trust file of `verify --policy` (cli/verify-trust-file.ts): what it accepts, and
+// The standalone trust file of `verify --trust-file` (cli/verify-trust-file.ts): what it accepts, and
 // a specific error, with its line, for each way it can be wrong.
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -93,7 +93,7 @@ describe("parseTrustFile", () => {
     [
       "the registry-guard policy itself",
       "version: 1\ndefaults: {}\n",
-      "this looks like a registry-guard policy, which has no signatures section yet",
+      "this looks like a registry-guard policy: pass it with --policy",
     ],
   ])("refuses %s", (_what, text, message) => {
     const err = refused(text);
@@ -109,7 +109,7 @@ describe("parseTrustFile", () => {
   });
 });
 
-describe("verify --policy FILE: trust file errors exit 2", () => {
+describe("verify --trust-file FILE: trust file errors exit 2", () => {
   let dir: string;
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "cli-verify-trust-"));
@@ -120,7 +120,7 @@ describe("verify --policy FILE: trust file errors exit 2", () => {
   async function run(text: string) {
     const path = join(dir, "trust.yaml");
     await writeFile(path, text);
-    return runCaptured(["verify", `oci-layout:${join(dir, "none")}`, "--policy", path]);
+    return runCaptured(["verify", `oci-layout:${join(dir, "none")}`, "--trust-file", path]);
   }
 
   it.each([
@@ -152,8 +152,13 @@ describe("verify --policy FILE: trust file errors exit 2", () => {
     expect(r.stderr).toContain(message);
   });
 
-  it("refuses a --policy file that is not there", async () => {
-    const r = await runCaptured(["verify", `oci-layout:${dir}`, "--policy", join(dir, "no.yaml")]);
+  it("refuses a --trust-file file that is not there", async () => {
+    const r = await runCaptured([
+      "verify",
+      `oci-layout:${dir}`,
+      "--trust-file",
+      join(dir, "no.yaml"),
+    ]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("no such file");
   });

@@ -246,20 +246,20 @@ describe("verify keyless with --identity and --trusted-root", () => {
   });
 });
 
-describe("verify --policy with a trust file", () => {
+describe("verify --trust-file", () => {
   it("trusts its keys and identities alike, naming what verified", async () => {
-    const policy = ["--policy", file["trust.yaml"] as string];
-    const legacy = await verify(at(legacySigned), ...policy);
+    const trust = ["--trust-file", file["trust.yaml"] as string];
+    const legacy = await verify(at(legacySigned), ...trust);
     expect(legacy.code).toBe(0);
     expect(legacy.stdout).toMatch(/VERIFIED by key release \([0-9a-f]{16}, ecdsa\)$/);
-    const bundle = await verify(at(bundleSigned), ...policy);
+    const bundle = await verify(at(bundleSigned), ...trust);
     expect(bundle.stdout).toMatch(/VERIFIED by key bundles \([0-9a-f]{16}, ed25519\)$/);
-    const keyless = await verify(at(keylessSigned), ...policy);
+    const keyless = await verify(at(keylessSigned), ...trust);
     expect(keyless.code).toBe(0);
     expect(keyless.stdout.split("\n").at(-1)).toBe(
       `VERIFIED by ci: issuer ${GITHUB}, subject ${WORKFLOW}`,
     );
-    const json = JSON.parse((await verify(at(keylessSigned), ...policy, "--json")).stdout);
+    const json = JSON.parse((await verify(at(keylessSigned), ...trust, "--json")).stdout);
     expect(json).toMatchObject({ verified: true, identity: { name: "ci", subject: WORKFLOW } });
     expect(json.key).toBeUndefined();
   });
@@ -273,11 +273,11 @@ describe("verify --policy with a trust file", () => {
         "trustedRoot: root.json",
       ].join("\n"),
     );
-    const policy = ["--policy", join(root, "strangers.yaml")];
-    const keyBased = await verify(at(legacySigned), ...policy);
+    const trust = ["--trust-file", join(root, "strangers.yaml")];
+    const keyBased = await verify(at(legacySigned), ...trust);
     expect(keyBased.code).toBe(1);
     expect(keyBased.stdout).toContain("[simplesigning] SIGNATURE_INVALID");
-    const keyless = await verify(at(keylessSigned), ...policy);
+    const keyless = await verify(at(keylessSigned), ...trust);
     expect(keyless.code).toBe(1);
     expect(keyless.stdout).toContain("[dsse] IDENTITY_MISMATCH");
   });

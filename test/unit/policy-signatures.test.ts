@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -10,6 +10,7 @@ import {
 } from "../../shared/domain/signature-policy.ts";
 import { signatureTrustFor } from "../../shared/pipeline/signature-trust.ts";
 import { generateTestKey } from "../support/cosign-vectors.ts";
+import { makeCa } from "../support/notation-vectors.ts";
 
 const key = generateTestKey("ed25519");
 
@@ -179,6 +180,7 @@ defaults:
       "identities",
       "keys",
       "matchReference",
+      "notation",
       "onFail",
       "required",
       "requireSignedScanReports",
@@ -195,5 +197,189 @@ defaults:
       "pem",
       "rsaPadding",
     ]);
+  });
+
+  it("is in the JSON schema with its notation fields", () => {
+    type S = { properties?: Record<string, S> };
+    const notation = (policyJsonSchema() as S).properties?.defaults?.properties?.signatures
+      ?.properties?.notation;
+    expect(Object.keys(notation?.properties ?? {}).sort()).toEqual([
+      "signingScheme",
+      "trustStore",
+      "trustStorePems",
+      "trustedIdentities",
+    ]);
+  });
+});
+
+describe("policy signatures.notation", () => {
+  const IDENTITY = "x509.subject: C=US, ST=WA, O=Acme Rockets";
+  const ca = makeCa();
+
+  it("reports schema errors: empty identities, unknown scheme and fields", () => {
+    const text = issues(`version: 1
+defaults:
+  signatures:
+    notation:
+      trustedIdentities: []
+      signingScheme: notary.x509.other
+      trustPolicy: strict
+`).join("\n");
+    expect(text).toMatch(/defaults\.signatures\.notation\.trustedIdentities: the list is empty/);
+    expect(text).toMatch(/defaults\.signatures\.notation\.signingScheme: /);
+    expect(text).toMatch(
+      /notation\.trustPolicy: Unknown field "trustPolicy"; allowed fields: trustStore/,
+    );
+  });
+
+  it("refuses both trust store forms in one layer", () => {
+    expect(
+      issues(`version: 1
+defaults:
+  signatures:
+    notation:
+      trustStore: notation-ca
+      trustStorePems: ["x"]
+      trustedIdentities: ["*"]
+`),
+    ).toEqual([
+      expect.stringMatching(
+        /^p\.yaml:6:23 defaults\.signatures\.notation\.trustStorePems: give one of trustStore and trustStorePems, not both/,
+      ),
+    ]);
+  });
+
+  it("merges key by key; a layer's trust store form replaces the other form below", () => {
+    const loaded = loadPolicy(
+      `version: 1
+defaults:
+  signatures:
+    notation:
+      trustStore: notation-ca
+      trustedIdentities: ["*"]
+      signingScheme: notary.x509
+repositories:
+  - match: "prod/**"
+    signatures:
+      required: true
+      notation:
+        trustedIdentities: ["${IDENTITY}"]
+  - match: "prod/inline"
+    signatures:
+      notation:
+        trustStorePems: ["pem text"]
+`,
+      "p.yaml",
+    );
+    expect(resolveSignaturePolicy(loaded, "prod/api").notation).toEqual({
+      trustStore: "notation-ca",
+      trustedIdentities: [IDENTITY],
+      signingScheme: "notary.x509",
+    });
+    expect(resolveSignaturePolicy(loaded, "prod/inline").notation).toEqual({
+      trustStorePems: ["pem text"],
+      trustedIdentities: [IDENTITY],
+      signingScheme: "notary.x509",
+    });
+    // A block trusting only Notation is enforceable: nothing else is needed.
+    expect(resolveSignaturePolicy(loaded, "prod/api").required).toBe(true);
+  });
+
+  it("refuses, where enforced, notation without identities or store, and signed scan reports on Notation alone", () => {
+    const policy = (notation: string, more = "") =>
+      loadPolicy(
+        `version: 1\ndefaults:\n  signatures:\n    required: true\n${more}    notation: ${notation}\n`,
+        "p.yaml",
+      );
+    expect(() => resolveSignaturePolicy(policy("{ trustStore: ca }"), "app")).toThrowError(
+      /app: signatures: notation needs trustedIdentities/,
+    );
+    expect(() =>
+      resolveSignaturePolicy(policy('{ trustedIdentities: ["*"] }'), "app"),
+    ).toThrowError(/notation needs trustStore/);
+    expect(() =>
+      resolveSignaturePolicy(
+        policy(
+          '{ trustStore: ca, trustedIdentities: ["*"] }',
+          "    requireSignedScanReports: true\n",
+        ),
+        "app",
+      ),
+    ).toThrowError(/requireSignedScanReports needs keys or identities/);
+    // Not enforced: a half-written block is not used, so not refused.
+    const loose = loadPolicy(
+      "version: 1\ndefaults: { signatures: { notation: { trustStore: ca } } }\n",
+      "p",
+    );
+    expect(resolveSignaturePolicy(loose, "app").notation).toBeUndefined();
+    // ...unless verified on request (registry-guard verify --policy).
+    expect(() => resolveSignaturePolicy(loose, "app", { verifying: true })).toThrowError(
+      /notation needs trustedIdentities/,
+    );
+  });
+
+  it("loads the trust store directory relative to the policy file, or inline PEMs, once", () => {
+    const dir = mkdtempSync(join(tmpdir(), "rg-sig-notation-"));
+    mkdirSync(join(dir, "notation-ca"));
+    writeFileSync(join(dir, "notation-ca", "root.pem"), ca.pem);
+    writeFileSync(join(dir, "notation-ca", "README.txt"), "not read");
+    const text = `version: 1
+defaults:
+  signatures:
+    required: true
+    notation:
+      trustStore: notation-ca
+      trustedIdentities: ["${IDENTITY}"]
+      signingScheme: notary.x509
+`;
+    const loaded = loadPolicy(text, join(dir, "registry-guard.yaml"));
+    const policy = resolveSignaturePolicy(loaded, "app");
+    const trust = signatureTrustFor(loaded, policy);
+    expect(trust.keys).toEqual([]);
+    expect(trust.notation?.trustStore.map((c) => c.fingerprint256)).toEqual([
+      expect.stringMatching(/^[0-9A-F:]+$/),
+    ]);
+    expect(trust.notation?.trustedIdentities.map((i) => i.text)).toEqual([IDENTITY]);
+    expect(trust.notation?.signingScheme).toBe("notary.x509");
+    expect(signatureTrustFor(loaded, policy)).toBe(trust);
+
+    const inline = loadPolicy(
+      `version: 1
+defaults:
+  signatures:
+    required: true
+    notation:
+      trustStorePems:
+        - |
+${ca.pem
+  .trim()
+  .split("\n")
+  .map((l) => `          ${l}`)
+  .join("\n")}
+      trustedIdentities: ["*"]
+`,
+      join(dir, "p.yaml"),
+    );
+    const inlineTrust = signatureTrustFor(inline, resolveSignaturePolicy(inline, "app"));
+    expect(inlineTrust.notation?.trustStore[0]?.fingerprint256).toBe(
+      trust.notation?.trustStore[0]?.fingerprint256,
+    );
+
+    const bad = (notation: string) => {
+      const p = loadPolicy(
+        `version: 1\ndefaults:\n  signatures:\n    required: true\n    notation: ${notation}\n`,
+        join(dir, "p.yaml"),
+      );
+      return () => signatureTrustFor(p, resolveSignaturePolicy(p, "app"));
+    };
+    expect(bad('{ trustStore: gone, trustedIdentities: ["*"] }')).toThrowError(
+      /app: signatures: notation\.trustStore .*gone: no such directory/,
+    );
+    expect(bad(`{ trustStore: notation-ca, trustedIdentities: ["x509.subject: CN=me"] }`)).toThrow(
+      SignaturePolicyError,
+    );
+    expect(bad('{ trustStorePems: ["not a pem"], trustedIdentities: ["*"] }')).toThrowError(
+      /notation: the trust store holds no PEM certificate/,
+    );
   });
 });
