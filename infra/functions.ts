@@ -21,6 +21,8 @@ export interface FunctionsInput {
   deadLetters: DeadLetterQueues;
   /** Policy file to bundle, relative to the repository root. */
   policySource: string;
+  /** The KMS keys the bundled policy trusts by kmsArn: kms:GetPublicKey is scoped to them. */
+  signingKeyArns: readonly string[];
   repositoryPrefixes: readonly string[];
   /** Environment variables only some functions get (e.g. retention-run's ECS clusters). */
   environment?: Partial<Record<FunctionName, Record<string, string>>>;
@@ -63,6 +65,7 @@ export function functions(input: FunctionsInput): Record<FunctionName, sst.aws.F
             topicArn,
             topicKeyArn,
             repositoryPrefixes: input.repositoryPrefixes,
+            signingKeyArns: input.signingKeyArns,
             ...(name ? { functionArn: functionArn(partition, region, account, name) } : {}),
           }),
           deadLetterStatement(dlqArn),

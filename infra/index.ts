@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadPolicy } from "../shared/domain/policy-load.ts";
 import { retentionPolicyOf } from "../shared/domain/retention-policy-of.ts";
+import { policyKmsKeyArns } from "../shared/domain/signature-policy.ts";
 import { alarms } from "./alarms.ts";
 import { alertsTopic } from "./alerts-topic.ts";
 import { auditTable } from "./audit-table.ts";
@@ -51,6 +52,8 @@ export async function deploy() {
     policySource,
   );
   const scheduleSpec = retentionScheduleSpec(retentionPolicyOf(policy));
+  // kms:GetPublicKey on exactly the keys the bundled policy trusts by kmsArn.
+  const signingKeyArns = policyKmsKeyArns(policy);
 
   const location = deploymentLocation();
   const table = auditTable(protect);
@@ -63,6 +66,7 @@ export async function deploy() {
     topicKey: key,
     deadLetters,
     policySource,
+    signingKeyArns,
     repositoryPrefixes,
     environment: {
       "retention-run": ecsClusters.length
@@ -86,6 +90,7 @@ export async function deploy() {
         topic,
         topicKey: key,
         policySource,
+        signingKeyArns,
         deadLetterQueue: deadLetters.eventDelivery,
       })
     : undefined;

@@ -21,6 +21,8 @@ export interface WebhookReceiverInput {
   topicKey: aws.kms.Key;
   /** Policy file to bundle, relative to the repository root. */
   policySource: string;
+  /** The KMS keys the bundled policy trusts by kmsArn: kms:GetPublicKey is scoped to them. */
+  signingKeyArns: readonly string[];
   /** Where the sweep schedule's undeliverable invocations go (the stage's event-delivery DLQ). */
   deadLetterQueue: sst.aws.Queue;
 }
@@ -73,9 +75,15 @@ export function webhookReceiver(input: WebhookReceiverInput) {
       topicKey.arn,
     ])
     .apply(([partition, region, account, tableArn, topicArn, topicKeyArn]) =>
-      webhookStatements({ partition, region, account, tableArn, topicArn, topicKeyArn }).map(
-        toPermission,
-      ),
+      webhookStatements({
+        partition,
+        region,
+        account,
+        tableArn,
+        topicArn,
+        topicKeyArn,
+        signingKeyArns: input.signingKeyArns,
+      }).map(toPermission),
     );
 
   const registryEnv = {

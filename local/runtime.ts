@@ -1,6 +1,7 @@
 import type { Writable } from "node:stream";
 import { ConsoleAlerts } from "../shared/adapters/console/console-alerts.ts";
 import { DynamoDbAuditLog } from "../shared/adapters/dynamodb/dynamodb-audit-log.ts";
+import { policyKmsPublicKeySource } from "../shared/adapters/kms/sdk-kms-public-key-source.ts";
 import { OciRegistry } from "../shared/adapters/oci/oci-registry.ts";
 import type { LoadedPolicy } from "../shared/domain/policy-load.ts";
 import { resolvePolicy } from "../shared/domain/policy-resolve.ts";
@@ -158,6 +159,9 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
       },
     ];
     if (webhookAlerts) sinks.push({ name: "webhook", alerts: webhookAlerts });
+    // Keys the policy trusts by kmsArn are fetched with the local AWS credentials.
+    const kms = policyKmsPublicKeySource(opts.policy);
+    if (kms) cleanups.push(async () => kms.destroy());
     const deps: PipelineDeps = {
       registry,
       audit,
@@ -165,6 +169,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
       policy: opts.policy,
       clock,
       log: opts.log,
+      ...(kms ? { kms } : {}),
     };
 
     const maxBacklog = opts.maxBacklog ?? 1000;

@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { policyKmsPublicKeySource } from "../../shared/adapters/kms/sdk-kms-public-key-source.ts";
 import { MemoryAuditLog } from "../../shared/adapters/memory/memory-audit-log.ts";
 import { MemoryRegistry } from "../../shared/adapters/memory/memory-registry.ts";
 import { imageKey, parseImageKey } from "../../shared/domain/image.ts";
@@ -62,6 +63,8 @@ export async function runReplay(opts: ReplayOptions, io: CliIo): Promise<void> {
       ? simulatedRegistry(opts, settings, events)
       : await realRegistry(settings, events, log);
 
+  // Keys the policy trusts by kmsArn: fetched with kms:GetPublicKey, the SDK loaded only for them.
+  const kms = policyKmsPublicKeySource(policy);
   try {
     let deps: PipelineDeps;
     let planned: PlannedEffect[] | undefined;
@@ -80,6 +83,7 @@ export async function runReplay(opts: ReplayOptions, io: CliIo): Promise<void> {
         policy,
         clock,
         log,
+        ...(kms ? { kms } : {}),
       });
       deps = dry.deps;
       planned = dry.planned;
@@ -89,6 +93,7 @@ export async function runReplay(opts: ReplayOptions, io: CliIo): Promise<void> {
         policy,
         clock,
         log,
+        ...(kms ? { kms } : {}),
         audit: auditLog(targets.table, retentionDays, clock),
         alerts: targets.topic ? snsAlerts(targets.topic) : stderrAlerts(io),
       };
@@ -123,6 +128,7 @@ export async function runReplay(opts: ReplayOptions, io: CliIo): Promise<void> {
     }
     io.exit(EXIT.ok);
   } finally {
+    kms?.destroy();
     source.close();
   }
 }

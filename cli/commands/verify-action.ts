@@ -19,7 +19,7 @@ export async function runVerify(image: string, opts: VerifyOptions, io: CliIo): 
   // --policy: the signatures block of the image's repository (named by --repository for a layout).
   const repository = policyRepository(image, ref, opts);
   const policy =
-    repository !== undefined ? loadPolicyTrust(opts.policy as string, repository) : null;
+    repository !== undefined ? await loadPolicyTrust(opts.policy as string, repository) : null;
   const trust: VerifyTrust = policy ? policy.trust : loadTrust(opts);
   // KMS keys are fetched before the registry is asked: a key we cannot use ends the run early.
   const keys = [...trust.keys, ...(await kmsTrustedKeys(trust.kms ?? []))];

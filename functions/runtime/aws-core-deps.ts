@@ -3,6 +3,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { DynamoDbAuditLog } from "../../shared/adapters/dynamodb/dynamodb-audit-log.ts";
+import { policyKmsPublicKeySource } from "../../shared/adapters/kms/sdk-kms-public-key-source.ts";
 import { awsClientConfig } from "../../shared/adapters/retry-config.ts";
 import { SnsAlerts } from "../../shared/adapters/sns/sns-alerts.ts";
 import { loadPolicy } from "../../shared/domain/policy-load.ts";
@@ -20,12 +21,14 @@ export function requiredEnv(env: NodeJS.ProcessEnv, name: string): string {
 /**
  * Everything but the registry, from the Lambda environment: the bundled policy (POLICY_FILE),
  * the audit table (TABLE_NAME) and the alerts topic (TOPIC_ARN). Built once per container.
+ * A KMS source only when the policy trusts a key by kmsArn; its SDK package loads on first use.
  */
 export function awsCoreDeps(env: NodeJS.ProcessEnv, log: Log): Omit<PipelineDeps, "registry"> {
   const policyFile = env.POLICY_FILE ?? "registry-guard.yaml";
   const policy = loadPolicy(readFileSync(policyFile, "utf8"), policyFile);
   const config = awsClientConfig();
   const clock = () => new Date();
+  const kms = policyKmsPublicKeySource(policy);
   return {
     audit: new DynamoDbAuditLog({
       client: DynamoDBDocumentClient.from(new DynamoDBClient(config), {
@@ -40,5 +43,6 @@ export function awsCoreDeps(env: NodeJS.ProcessEnv, log: Log): Omit<PipelineDeps
     policy,
     clock,
     log,
+    ...(kms ? { kms } : {}),
   };
 }

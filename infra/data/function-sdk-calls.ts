@@ -8,11 +8,13 @@ import type { FunctionName } from "./function-specs.ts";
  */
 export const FUNCTION_SDK_CALLS: Readonly<Record<FunctionName, readonly string[]>> = {
   // A signature pushed under cosign's tag is verified at once: ListImageReferrers (authorized as
-  // ecr:BatchGetImage) and the signature layers through GetDownloadUrlForLayer.
+  // ecr:BatchGetImage) and the signature layers through GetDownloadUrlForLayer. Every function
+  // that verifies signatures fetches the policy's KMS keys (kmsArn) with kms:GetPublicKey.
   "on-image-push": [
     "ecr:BatchGetImage",
     "ecr:GetDownloadUrlForLayer",
     "ecr:DescribeImages",
+    "kms:GetPublicKey",
     "dynamodb:Query",
     "dynamodb:PutItem",
     "dynamodb:UpdateItem",
@@ -23,6 +25,7 @@ export const FUNCTION_SDK_CALLS: Readonly<Record<FunctionName, readonly string[]
     "ecr:DescribeImages",
     "ecr:DescribeImageScanFindings",
     "ecr:UpdateImageStorageClass",
+    "kms:GetPublicKey",
     "dynamodb:Query",
     "dynamodb:PutItem",
     "dynamodb:UpdateItem",
@@ -36,6 +39,7 @@ export const FUNCTION_SDK_CALLS: Readonly<Record<FunctionName, readonly string[]
     "ecr:DescribeImages",
     "ecr:DescribeImageScanFindings",
     "ecr:UpdateImageStorageClass",
+    "kms:GetPublicKey",
     "dynamodb:Query",
     "dynamodb:PutItem",
     "dynamodb:UpdateItem",
@@ -65,6 +69,8 @@ export const FUNCTION_SDK_CALLS: Readonly<Record<FunctionName, readonly string[]
  */
 export const ACTION_COMMANDS: Readonly<Record<string, string>> = {
   "lambda:InvokeFunction": "Invoke",
+  // ECR authorizes ListImageReferrers as ecr:BatchGetImage (ECR API reference).
+  "ecr:BatchGetImage": "ListImageReferrers",
 };
 
 /** The IAM action a sent SDK command is authorized as: ("lambda", "Invoke") → lambda:InvokeFunction. */

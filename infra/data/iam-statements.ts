@@ -36,6 +36,12 @@ export interface IamContext {
    * run by invoking itself). Required only by functions that have such a grant.
    */
   functionArn?: string;
+  /**
+   * The KMS key and alias ARNs the bundled policy trusts by kmsArn (policyKmsKeyArns). Given,
+   * kms:GetPublicKey is granted on those keys only; absent, on every key of the account in the
+   * deployment's region.
+   */
+  signingKeyArns?: readonly string[];
 }
 
 export class IamConfigError extends Error {
@@ -75,7 +81,8 @@ export type Grant =
   | "ecs-list-clusters"
   | "ecs-list-tasks"
   | "ecs-describe-tasks"
-  | "self-invoke";
+  | "self-invoke"
+  | "signing-keys";
 
 const GRANT_ACTIONS: Readonly<Record<Grant, readonly string[]>> = {
   "ecr-read": ["ecr:BatchGetImage", "ecr:DescribeImages"],
@@ -95,9 +102,17 @@ const GRANT_ACTIONS: Readonly<Record<Grant, readonly string[]>> = {
   "ecs-list-tasks": ["ecs:ListTasks"],
   "ecs-describe-tasks": ["ecs:DescribeTasks"],
   "self-invoke": ["lambda:InvokeFunction"],
+  // Public keys of the KMS keys the policy trusts by kmsArn; signatures are verified locally.
+  "signing-keys": ["kms:GetPublicKey"],
 };
 
-const RECORD: readonly Grant[] = ["ecr-read", "ecr-signature-layers", "audit-query", "audit-items"];
+const RECORD: readonly Grant[] = [
+  "ecr-read",
+  "ecr-signature-layers",
+  "signing-keys",
+  "audit-query",
+  "audit-items",
+];
 const DECIDE: readonly Grant[] = [
   ...RECORD,
   "ecr-scan-findings",
@@ -175,6 +190,37 @@ function allRepositoriesArn(ctx: IamContext): string {
   return regionalArn(ctx, "ecr", "repository/*");
 }
 
+/**
+ * What kms:GetPublicKey is granted on: the policy's keys, or every key of the account in the
+ * deployment's region. IAM authorizes a call made by alias against the key the alias points to,
+ * so an alias ARN opens the keys of its account and region.
+ */
+export function signingKeyArns(ctx: IamContext): string[] {
+  const given = ctx.signingKeyArns ?? [];
+  if (given.length === 0) return [regionalArn(ctx, "kms", "key/*")];
+  const arns = given.map((arn) => {
+    const parts = arn.split(":");
+    const [, partition, service, region, account, resource] = parts;
+    const valid =
+      parts.length === 6 &&
+      partition === (ctx.partition ?? "aws") &&
+      service === "kms" &&
+      region !== undefined &&
+      /^[a-z]{2}(-[a-z]+)+-\d+$/.test(region) &&
+      account !== undefined &&
+      /^\d{12}$/.test(account) &&
+      resource !== undefined &&
+      /^(key\/[0-9a-z-]+|alias\/[A-Za-z0-9/_-]+)$/.test(resource);
+    if (!valid) {
+      throw new IamConfigError(
+        `signing key ${JSON.stringify(arn)} is not a KMS key or alias ARN of this partition`,
+      );
+    }
+    return resource?.startsWith("alias/") ? `arn:${partition}:kms:${region}:${account}:key/*` : arn;
+  });
+  return [...new Set(arns)].sort();
+}
+
 /** The function's own ARN: a Lambda function of this account and region, unqualified. */
 function ownFunctionArn(ctx: IamContext): string {
   const arn = requireArn("functionArn", ctx.functionArn ?? "", "lambda");
@@ -240,6 +286,8 @@ function statementFor(grant: Grant, ctx: IamContext): IamStatement {
       return allow("DescribeTasks", [regionalArn(ctx, "ecs", "task/*")]);
     case "self-invoke":
       return allow("InvokeItself", [ownFunctionArn(ctx)]);
+    case "signing-keys":
+      return allow("ReadSigningPublicKeys", signingKeyArns(ctx));
     case "audit-query":
       return allow("QueryAuditTrail", [table(), `${table()}/index/*`]);
     case "audit-items":

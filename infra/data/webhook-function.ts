@@ -55,10 +55,12 @@ export const OCI_SWEEP_FUNCTION_SPEC = {
 } as const;
 
 /**
- * The AWS calls the receiver's code makes: the audit trail and alerts. The registry is reached
- * over HTTPS with its own credentials, so no ECR action at all.
+ * The AWS calls the receiver's code makes: the audit trail, alerts, and the public keys of the
+ * policy's KMS signing keys. The registry is reached over HTTPS with its own credentials, so no
+ * ECR action at all.
  */
 export const WEBHOOK_SDK_CALLS: readonly string[] = [
+  "kms:GetPublicKey",
   "dynamodb:Query",
   "dynamodb:PutItem",
   "dynamodb:UpdateItem",
@@ -66,6 +68,7 @@ export const WEBHOOK_SDK_CALLS: readonly string[] = [
 ];
 
 const WEBHOOK_GRANTS: readonly Grant[] = [
+  "signing-keys",
   "audit-query",
   "audit-items",
   "alerts-publish",

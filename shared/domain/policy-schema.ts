@@ -173,7 +173,9 @@ export const signatureKeySchema = strictObject({
     .describe("A public key file, relative to the policy file."),
   kmsArn: nonEmpty("an AWS KMS key ARN")
     .optional()
-    .describe("An AWS KMS key by ARN (accepted here, not supported in the pipeline yet)."),
+    .describe(
+      "An AWS KMS asymmetric signing key or alias by ARN (or cosign's awskms:///arn:… form); its public key is fetched with kms:GetPublicKey.",
+    ),
   hash: z
     .enum(["sha256", "sha384", "sha512"])
     .optional()

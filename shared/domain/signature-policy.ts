@@ -3,12 +3,33 @@ import type { LoadedPolicy } from "./policy-load.ts";
 import { deepMerge, repositoryMatcher } from "./policy-resolve.ts";
 import type { SignatureNotationSettings, SignatureSettings } from "./policy-schema.ts";
 
-/** A trusted key as the policy names it; `file` is still relative to the policy file. */
+/**
+ * A trusted key as the policy names it; `file` is still relative to the policy file, `kmsArn` is
+ * the key or alias ARN (cosign's `awskms:///` prefix removed), fetched with kms:GetPublicKey.
+ */
 export type SignatureKeySpec = {
   name: string;
   hash?: "sha256" | "sha384" | "sha512";
   rsaPadding?: "pkcs1v15" | "pss";
-} & ({ pem: string } | { file: string });
+} & ({ pem: string } | { file: string } | { kmsArn: string });
+
+/**
+ * A KMS key ARN (`arn:<partition>:kms:<region>:<account>:key/<id>`, multi-Region `mrk-` ids
+ * included) or alias ARN (`…:alias/<name>`).
+ */
+const KMS_KEY_ARN =
+  /^arn:aws(?:-[a-z]+)*:kms:[a-z]{2}(?:-[a-z]+)+-\d+:\d{12}:(?:key\/(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})|alias\/[A-Za-z0-9/_-]+)$/;
+
+/** cosign's KMS key reference prefix (`--key awskms:///arn:aws:kms:…`). */
+const COSIGN_AWSKMS = "awskms:///";
+
+/** The key or alias ARN in `arn:…` or cosign's `awskms:///arn:…` form; null when it is neither. */
+export function kmsKeyArnOf(reference: string): string | null {
+  const arn = reference.startsWith(COSIGN_AWSKMS)
+    ? reference.slice(COSIGN_AWSKMS.length)
+    : reference;
+  return KMS_KEY_ARN.test(arn) ? arn : null;
+}
 
 /** A keyless identity as written in the policy (compiled by the trust loader). */
 export interface SignatureIdentitySpec {
@@ -56,7 +77,10 @@ export const SIGNATURE_DEFAULTS = {
   requireSignedScanReports: false,
 } as const;
 
-export type SignaturePolicyErrorCode = "SIGNATURE_POLICY_INVALID" | "SIGNATURE_KMS_UNSUPPORTED";
+export type SignaturePolicyErrorCode =
+  | "SIGNATURE_POLICY_INVALID"
+  /** The policy trusts a KMS key and the pipeline was built without a KMS client. */
+  | "SIGNATURE_KMS_UNAVAILABLE";
 
 /** The merged signatures settings of a repository cannot be enforced as written. */
 export class SignaturePolicyError extends Error {
@@ -108,7 +132,7 @@ export function resolveSignaturePolicy(
     version: loaded.version,
     repository,
     required,
-    // Keys are only imported (and a KMS key only refused) where the block is enforced.
+    // Keys are only imported (and their ARNs only checked) where the block is enforced.
     keys: enforced ? (merged.keys ?? []).map((k) => keySpec(k, repository)) : [],
     identities: (merged.identities ?? []).map((id) => ({ ...id })),
     ...(merged.trustedRoot !== undefined ? { trustedRoot: merged.trustedRoot } : {}),
@@ -177,11 +201,16 @@ function keySpec(
   repository: string,
 ): SignatureKeySpec {
   if (k.kmsArn !== undefined) {
-    throw new SignaturePolicyError(
-      "SIGNATURE_KMS_UNSUPPORTED",
-      repository,
-      `key ${k.name}: kmsArn keys are not supported in the pipeline yet; give the key's public PEM (aws kms get-public-key) as pem or file`,
-    );
+    const arn = kmsKeyArnOf(k.kmsArn);
+    if (!arn) {
+      throw new SignaturePolicyError(
+        "SIGNATURE_POLICY_INVALID",
+        repository,
+        `key ${k.name}: kmsArn ${JSON.stringify(k.kmsArn)} is not a KMS key or alias ARN (arn:aws:kms:<region>:<account>:key/<key id> or …:alias/<name>, optionally as awskms:///arn:…)`,
+      );
+    }
+    // KMS says how the key signs (GetPublicKey's SigningAlgorithms): hash and rsaPadding unused.
+    return { name: k.name, kmsArn: arn };
   }
   const options = {
     name: k.name,
@@ -223,4 +252,23 @@ export function policyRequiresSignatures(loaded: LoadedPolicy): boolean {
     document.defaults?.signatures?.required === true ||
     (document.repositories ?? []).some((r) => r.signatures?.required === true)
   );
+}
+
+/**
+ * Every valid KMS key ARN any layer of the policy trusts (sorted, unique): whether the pipeline
+ * needs a KMS client at all, and what the deploy grants kms:GetPublicKey on.
+ */
+export function policyKmsKeyArns(loaded: LoadedPolicy): string[] {
+  const { document } = loaded;
+  const layers = [
+    document.defaults?.signatures,
+    ...(document.repositories ?? []).map((r) => r.signatures),
+  ];
+  const arns = layers.flatMap((l) =>
+    (l?.keys ?? []).flatMap((k) => {
+      const arn = k.kmsArn !== undefined ? kmsKeyArnOf(k.kmsArn) : null;
+      return arn ? [arn] : [];
+    }),
+  );
+  return [...new Set(arns)].sort();
 }

@@ -224,7 +224,7 @@ async function verify(
     return { verified: false, imageDigest: image.digest, reason: "no-signatures", tried: [] };
   }
   const read = await reader.readSignatures(image);
-  const trust = signatureTrustFor(deps.policy, policy);
+  const trust = await signatureTrustFor(deps.policy, policy, deps.kms);
   return verifyTrusted({
     imageDigest: read.imageDigest,
     imageManifest: read.imageManifest,

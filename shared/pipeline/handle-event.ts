@@ -12,7 +12,7 @@ import { decideSignatures } from "./decide-signatures.ts";
 import type { PipelineDeps } from "./pipeline-deps.ts";
 import type { PipelineOutcome, PipelineStep } from "./pipeline-outcome.ts";
 import { recordedPushTime } from "./recorded-push-time.ts";
-import { signatureSubject } from "./signature-subject.ts";
+import { signatureSubject, tracedSignatureSubject } from "./signature-subject.ts";
 import { ReferrerNotVisibleError, type Subject, subjectOf } from "./subject-of.ts";
 
 /** Routes one normalized event to its use case. Every path is idempotent by event id. */
@@ -47,12 +47,20 @@ export async function handleEvent(
       // is about that image; ECR pushes and plain images never take this turn.
       const subject = await subjectOf(event, deps.registry);
       if (subject) return onSubjectReferred(deps, ctx, event, subject);
+      // ECR: a signature referrer the event names no subject for (bundle, Notation) is traced
+      // to it through its manifest, and then recorded on that subject's chain.
+      const traced = await tracedSignatureSubject(event, deps.registry);
       const outcome =
         event.kind === "image-pushed"
           ? await onImagePushed(deps, ctx, event)
-          : await onReferrerRecorded(deps, ctx, event);
-      // ECR: a signature pushed under cosign's tag verifies its subject at once.
-      const signed = signatureSubject(event, null);
+          : await onReferrerRecorded(
+              deps,
+              ctx,
+              traced ? { ...event, subjectDigest: traced } : event,
+            );
+      // ECR: a signature (cosign's tag, or a traced referrer) verifies its subject at once. This
+      // only verifies and records: failing an image is the deadline sweep's alone.
+      const signed = signatureSubject(event, null) ?? traced;
       return signed
         ? withSignatures(deps, ctx, { ...event.image, digest: signed, tags: [] }, outcome)
         : outcome;

@@ -27,7 +27,7 @@ export async function scanForGate(deps: PipelineDeps, image: ImageRef): Promise<
   if (!reader) return deps.registry.getScanResult(image);
   const policy = resolveSignaturePolicy(deps.policy, image.repository);
   if (!policy.requireSignedScanReports) return deps.registry.getScanResult(image);
-  const trust = signatureTrustFor(deps.policy, policy);
+  const trust = await signatureTrustFor(deps.policy, policy, deps.kms);
   return reader.getSignedScanResult(image, attestationCheck(image, trust));
 }
 

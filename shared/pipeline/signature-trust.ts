@@ -5,6 +5,11 @@ import { type SignaturePolicy, SignaturePolicyError } from "../domain/signature-
 import { compileIdentities } from "../signatures/keyless/certificate-identity.ts";
 import { KeylessPolicyError } from "../signatures/keyless/keyless-policy-error.ts";
 import { loadTrustedRoot } from "../signatures/keyless/trusted-root.ts";
+import {
+  cachedKmsPublicKeySource,
+  type KmsPublicKeySource,
+  loadKmsPublicKey,
+} from "../signatures/kms-public-key-source.ts";
 import { NotationPolicyError } from "../signatures/notation/notation-policy-error.ts";
 import { loadNotationTrust, type NotationTrust } from "../signatures/notation/notation-trust.ts";
 import { loadPublicKey } from "../signatures/public-key.ts";
@@ -23,14 +28,24 @@ export interface SignatureTrust {
 const CERT_FILE = /\.(pem|crt|cer)$/i;
 
 /** Imported trust per loaded policy, keyed by the trust settings: keys are read once. */
-const cache = new WeakMap<LoadedPolicy, Map<string, SignatureTrust>>();
+const cache = new WeakMap<LoadedPolicy, Map<string, Promise<SignatureTrust>>>();
+
+/** Each KMS source remembers its keys, so repositories trusting one key share one fetch. */
+const kmsSources = new WeakMap<KmsPublicKeySource, KmsPublicKeySource>();
 
 /**
- * Imports the keys, trusted root and Notation trust store a repository's signatures block names. Files are relative to
- * the policy file (so a bundled policy carries its keys next to it). Read once per policy load
- * and set of settings; a key or root that cannot be used is a SignaturePolicyError naming it.
+ * Imports the keys, trusted root and Notation trust store a repository's signatures block names.
+ * Files are relative to the policy file (so a bundled policy carries its keys next to it); KMS
+ * keys are fetched through `kms` (GetPublicKey, once per key: concurrent callers share the
+ * pending import). Imported once per policy load and set of settings; a failure is not
+ * remembered, so the next event tries again. A key or root that cannot be used is a
+ * SignaturePolicyError naming it; a KMS call that failed is the adapter's KmsKeyError.
  */
-export function signatureTrustFor(loaded: LoadedPolicy, policy: SignaturePolicy): SignatureTrust {
+export function signatureTrustFor(
+  loaded: LoadedPolicy,
+  policy: SignaturePolicy,
+  kms?: KmsPublicKeySource,
+): Promise<SignatureTrust> {
   let perPolicy = cache.get(loaded);
   if (!perPolicy) {
     perPolicy = new Map();
@@ -44,30 +59,50 @@ export function signatureTrustFor(loaded: LoadedPolicy, policy: SignaturePolicy)
   ]);
   const hit = perPolicy.get(id);
   if (hit) return hit;
-  const trust = importTrust(loaded.fileName, policy);
-  perPolicy.set(id, trust);
+  const trust = importTrust(loaded.fileName, policy, kms && cachedSource(kms));
+  const entries = perPolicy;
+  entries.set(id, trust);
+  trust.catch(() => {
+    if (entries.get(id) === trust) entries.delete(id);
+  });
   return trust;
 }
 
-function importTrust(fileName: string, p: SignaturePolicy): SignatureTrust {
+function cachedSource(kms: KmsPublicKeySource): KmsPublicKeySource {
+  let cached = kmsSources.get(kms);
+  if (!cached) {
+    cached = cachedKmsPublicKeySource(kms);
+    kmsSources.set(kms, cached);
+  }
+  return cached;
+}
+
+async function importTrust(
+  fileName: string,
+  p: SignaturePolicy,
+  kms: KmsPublicKeySource | undefined,
+): Promise<SignatureTrust> {
   const dir = dirname(fileName);
   const at = (path: string) => (isAbsolute(path) ? path : join(dir, path));
   const invalid = (message: string): never => {
     throw new SignaturePolicyError("SIGNATURE_POLICY_INVALID", p.repository, message);
   };
-  const keys = p.keys.map((k) => {
-    try {
-      const input = "pem" in k ? k.pem : readFileSync(at(k.file));
-      return loadPublicKey(input, {
-        name: k.name,
-        ...(k.hash ? { hash: k.hash } : {}),
-        ...(k.rsaPadding ? { rsaPadding: k.rsaPadding } : {}),
-      });
-    } catch (err) {
-      if (err instanceof PublicKeyError) return invalid(`key ${k.name}: ${err.message}`);
-      return invalid(`key ${k.name}: ${"file" in k ? at(k.file) : "pem"}: ${message(err)}`);
-    }
-  });
+  const keys = await Promise.all(
+    p.keys.map(async (k): Promise<TrustedKey> => {
+      if ("kmsArn" in k) return kmsKey(k.name, k.kmsArn, p, kms);
+      try {
+        const input = "pem" in k ? k.pem : readFileSync(at(k.file));
+        return loadPublicKey(input, {
+          name: k.name,
+          ...(k.hash ? { hash: k.hash } : {}),
+          ...(k.rsaPadding ? { rsaPadding: k.rsaPadding } : {}),
+        });
+      } catch (err) {
+        if (err instanceof PublicKeyError) return invalid(`key ${k.name}: ${err.message}`);
+        return invalid(`key ${k.name}: ${"file" in k ? at(k.file) : "pem"}: ${message(err)}`);
+      }
+    }),
+  );
   const notation = p.notation ? { notation: notationTrust(p, at, invalid) } : {};
   if (p.identities.length === 0) return { keys, ...notation };
   try {
@@ -82,6 +117,38 @@ function importTrust(fileName: string, p: SignaturePolicy): SignatureTrust {
     return { keys, keyless: { trustedRoot: loadTrustedRoot(bytes), identities }, ...notation };
   } catch (err) {
     if (err instanceof KeylessPolicyError) return invalid(err.message);
+    throw err;
+  }
+}
+
+/**
+ * A KMS key's public key, verified locally like a PEM key. A key KMS answers with but that
+ * cannot verify cosign signatures is a policy error; a failed call (KmsKeyError: access denied,
+ * throttled, no such key) propagates as it is, so the event is retried, not decided.
+ */
+async function kmsKey(
+  name: string,
+  arn: string,
+  p: SignaturePolicy,
+  kms: KmsPublicKeySource | undefined,
+): Promise<TrustedKey> {
+  if (!kms) {
+    throw new SignaturePolicyError(
+      "SIGNATURE_KMS_UNAVAILABLE",
+      p.repository,
+      `key ${name}: kmsArn ${arn} needs kms:GetPublicKey, and this pipeline was built without a KMS client (PipelineDeps.kms)`,
+    );
+  }
+  try {
+    return await loadKmsPublicKey(kms, arn, { name });
+  } catch (err) {
+    if (err instanceof PublicKeyError) {
+      throw new SignaturePolicyError(
+        "SIGNATURE_POLICY_INVALID",
+        p.repository,
+        `key ${name}: ${err.message}`,
+      );
+    }
     throw err;
   }
 }

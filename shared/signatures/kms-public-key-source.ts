@@ -1,4 +1,5 @@
 import { createPublicKey } from "node:crypto";
+import { kmsKeyArnOf } from "../domain/signature-policy.ts";
 import { PublicKeyError } from "./public-key-error.ts";
 import {
   type SignatureHash,
@@ -26,14 +27,8 @@ export interface KmsPublicKeySource {
   getPublicKey(arn: string): Promise<KmsPublicKey>;
 }
 
-const KMS_ARN =
-  /^arn:aws(?:-us-gov|-cn)?:kms:[a-z0-9-]+:\d{12}:(?:key\/[0-9a-f-]{36}|alias\/[A-Za-z0-9/_-]+)$/;
-
 /** The key or alias ARN in `arn:…` or cosign's `awskms:///arn:…` form; null when it is neither. */
-export function kmsKeyArn(reference: string): string | null {
-  const arn = reference.startsWith("awskms:///") ? reference.slice("awskms:///".length) : reference;
-  return KMS_ARN.test(arn) ? arn : null;
-}
+export const kmsKeyArn = kmsKeyArnOf;
 
 /**
  * Remembers each ARN's public key for the life of the process (a Lambda container): one

@@ -192,6 +192,10 @@ describe("ECR Referrer Action", () => {
     const ev = parseRegistryEvent(fixture("ecr-referrer-push-untagged.json"));
     expect(ev.kind).toBe("referrer-pushed");
     expect(ev.kind === "referrer-pushed" && ev.subjectDigest).toBeUndefined();
+    // The artifact media type is what tells the push handler the referrer is a signature.
+    expect(ev.kind === "referrer-pushed" && ev.artifactType).toBe(
+      "application/vnd.cncf.notary.signature",
+    );
     expect(ev.eventId).toBe("9a4c2e7b-1f3d-4b6a-8c5e-2d7f0b9a3c61");
     expect(ev.kind === "referrer-pushed" && ev.image.digest).toMatch(/^sha256:[a-f0-9]{64}$/);
   });

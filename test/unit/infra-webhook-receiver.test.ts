@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import * as dynamodb from "@aws-sdk/client-dynamodb";
+import * as kms from "@aws-sdk/client-kms";
 import * as sns from "@aws-sdk/client-sns";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -91,7 +92,7 @@ describe("webhook receiver IAM", () => {
   });
 
   it("declares only real operations of the clients its code uses", () => {
-    const clients: Record<string, Record<string, unknown>> = { dynamodb, sns };
+    const clients: Record<string, Record<string, unknown>> = { dynamodb, sns, kms };
     for (const action of WEBHOOK_SDK_CALLS) {
       const [service, operation] = action.split(":") as [string, string];
       expect(typeof clients[service]?.[`${operation}Command`], action).toBe("function");

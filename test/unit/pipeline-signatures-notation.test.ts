@@ -2,10 +2,8 @@
 // signature, made in the spec's JWS format (test/support/notation-vectors.ts), passes its
 // signature requirement; signed by a subject the policy does not trust, it fails at the deadline.
 import { describe, expect, it } from "vitest";
-import { type ImageRef, imageKey } from "../../shared/domain/image.ts";
 import { checkSignatureDeadlines } from "../../shared/pipeline/check-signature-deadlines.ts";
 import { handleEvent } from "../../shared/pipeline/handle-event.ts";
-import type { NotationRead } from "../../shared/signatures/notation/read-notation-manifest.ts";
 import { jwsEnvelope, makeCa, makeLeaf, notationPayload } from "../support/notation-vectors.ts";
 import {
   actionsOf,
@@ -63,25 +61,14 @@ repositories:
         trustedIdentities: ["x509.subject: C=US, ST=WA, O=Someone Else"]
 `;
 
-/** The memory registry reads no Notation referrers: the test hands the envelopes over. */
-function withNotation(h: Harness): Map<string, NotationRead[]> {
-  const envelopes = new Map<string, NotationRead[]>();
-  const read = h.registry.readSignatures.bind(h.registry);
-  h.registry.readSignatures = async (ref: ImageRef) => ({
-    ...(await read(ref)),
-    notationCandidates: envelopes.get(imageKey(ref)) ?? [],
-  });
-  return envelopes;
-}
-
-function signed(h: Harness, envelopes: Map<string, NotationRead[]>, repository: string) {
+function signed(h: Harness, repository: string) {
   const image: TestImage = testImage(repository, `${repository}-${Math.random()}`);
   h.add(image, completeScan(PASSING), T0);
   const payload = notationPayload({
     digest: image.ref.digest,
     size: Buffer.byteLength(image.manifest),
   });
-  envelopes.set(imageKey(image.ref), [
+  h.registry.attachNotation(image.ref, [
     {
       format: "notation",
       mediaType: "application/jose+json",
@@ -100,7 +87,7 @@ const signatureActions = async (h: Harness, image: TestImage) =>
 describe("Notation signatures in the pipeline", () => {
   it("an image signed only with Notation by a trusted identity passes", async () => {
     const h = await harness(memoryStore, testPolicy(POLICY));
-    const image = signed(h, withNotation(h), "notation/app");
+    const image = signed(h, "notation/app");
     await handleEvent(h.deps, pushEvent(image, { time: T0 }));
     h.time.set(minutesAfter(T0, 11));
     const [outcome] = await checkSignatureDeadlines(h.deps);
@@ -120,7 +107,7 @@ describe("Notation signatures in the pipeline", () => {
 
   it("signed by an identity the repository does not trust: fails at the deadline", async () => {
     const h = await harness(memoryStore, testPolicy(POLICY));
-    const image = signed(h, withNotation(h), "notation-other/app");
+    const image = signed(h, "notation-other/app");
     await handleEvent(h.deps, pushEvent(image, { time: T0 }));
     h.time.set(minutesAfter(T0, 5));
     expect(await checkSignatureDeadlines(h.deps)).toEqual([]);

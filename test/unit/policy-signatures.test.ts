@@ -115,7 +115,7 @@ repositories:
     expect(text).toMatch(/identities\[0\]\.subjectRegExp: not a valid regular expression/);
   });
 
-  it("accepts kmsArn in the file but refuses it at resolve: not supported in the pipeline yet", () => {
+  it("refuses at resolve a kmsArn that is not a KMS key or alias ARN", () => {
     const loaded = loadPolicy(
       `version: 1
 defaults:
@@ -127,8 +127,10 @@ defaults:
     );
     expect(() => resolveSignaturePolicy(loaded, "app")).toThrowError(
       expect.objectContaining({
-        code: "SIGNATURE_KMS_UNSUPPORTED",
-        message: expect.stringMatching(/not supported in the pipeline yet/),
+        code: "SIGNATURE_POLICY_INVALID",
+        message: expect.stringMatching(
+          /key kms: kmsArn "arn:aws:kms:eu-west-1:123456789012:key\/abcd" is not a KMS key or alias ARN/,
+        ),
       }),
     );
   });
@@ -148,7 +150,7 @@ defaults:
     expect(() => resolveSignaturePolicy(noRoot, "app")).toThrowError(/trustedRoot/);
   });
 
-  it("reads key files relative to the policy file, once", () => {
+  it("reads key files relative to the policy file, once", async () => {
     const dir = mkdtempSync(join(tmpdir(), "rg-sig-policy-"));
     writeFileSync(join(dir, "release.pub"), key.publicPem);
     const text = `version: 1
@@ -160,14 +162,15 @@ defaults:
     writeFileSync(join(dir, "registry-guard.yaml"), text);
     const loaded = loadPolicy(text, join(dir, "registry-guard.yaml"));
     const policy = resolveSignaturePolicy(loaded, "app");
-    const trust = signatureTrustFor(loaded, policy);
+    const pending = signatureTrustFor(loaded, policy);
+    const trust = await pending;
     expect(trust.keys.map((k) => [k.name, k.algorithm])).toEqual([["release", "ed25519"]]);
-    expect(signatureTrustFor(loaded, policy)).toBe(trust);
+    expect(signatureTrustFor(loaded, policy)).toBe(pending);
 
     const missing = loadPolicy(text.replace("release.pub", "gone.pub"), join(dir, "p.yaml"));
-    expect(() => signatureTrustFor(missing, resolveSignaturePolicy(missing, "app"))).toThrowError(
-      /key release: .*gone\.pub: no such file/,
-    );
+    await expect(
+      signatureTrustFor(missing, resolveSignaturePolicy(missing, "app")),
+    ).rejects.toThrowError(/key release: .*gone\.pub: no such file/);
   });
 
   it("is in the JSON schema, under defaults and each override", () => {
@@ -318,7 +321,7 @@ repositories:
     );
   });
 
-  it("loads the trust store directory relative to the policy file, or inline PEMs, once", () => {
+  it("loads the trust store directory relative to the policy file, or inline PEMs, once", async () => {
     const dir = mkdtempSync(join(tmpdir(), "rg-sig-notation-"));
     mkdirSync(join(dir, "notation-ca"));
     writeFileSync(join(dir, "notation-ca", "root.pem"), ca.pem);
@@ -334,14 +337,15 @@ defaults:
 `;
     const loaded = loadPolicy(text, join(dir, "registry-guard.yaml"));
     const policy = resolveSignaturePolicy(loaded, "app");
-    const trust = signatureTrustFor(loaded, policy);
+    const pending = signatureTrustFor(loaded, policy);
+    const trust = await pending;
     expect(trust.keys).toEqual([]);
     expect(trust.notation?.trustStore.map((c) => c.fingerprint256)).toEqual([
       expect.stringMatching(/^[0-9A-F:]+$/),
     ]);
     expect(trust.notation?.trustedIdentities.map((i) => i.text)).toEqual([IDENTITY]);
     expect(trust.notation?.signingScheme).toBe("notary.x509");
-    expect(signatureTrustFor(loaded, policy)).toBe(trust);
+    expect(signatureTrustFor(loaded, policy)).toBe(pending);
 
     const inline = loadPolicy(
       `version: 1
@@ -360,7 +364,7 @@ ${ca.pem
 `,
       join(dir, "p.yaml"),
     );
-    const inlineTrust = signatureTrustFor(inline, resolveSignaturePolicy(inline, "app"));
+    const inlineTrust = await signatureTrustFor(inline, resolveSignaturePolicy(inline, "app"));
     expect(inlineTrust.notation?.trustStore[0]?.fingerprint256).toBe(
       trust.notation?.trustStore[0]?.fingerprint256,
     );
@@ -372,14 +376,14 @@ ${ca.pem
       );
       return () => signatureTrustFor(p, resolveSignaturePolicy(p, "app"));
     };
-    expect(bad('{ trustStore: gone, trustedIdentities: ["*"] }')).toThrowError(
+    await expect(bad('{ trustStore: gone, trustedIdentities: ["*"] }')).rejects.toThrowError(
       /app: signatures: notation\.trustStore .*gone: no such directory/,
     );
-    expect(bad(`{ trustStore: notation-ca, trustedIdentities: ["x509.subject: CN=me"] }`)).toThrow(
-      SignaturePolicyError,
-    );
-    expect(bad('{ trustStorePems: ["not a pem"], trustedIdentities: ["*"] }')).toThrowError(
-      /notation: the trust store holds no PEM certificate/,
-    );
+    await expect(
+      bad(`{ trustStore: notation-ca, trustedIdentities: ["x509.subject: CN=me"] }`),
+    ).rejects.toThrow(SignaturePolicyError);
+    await expect(
+      bad('{ trustStorePems: ["not a pem"], trustedIdentities: ["*"] }'),
+    ).rejects.toThrowError(/notation: the trust store holds no PEM certificate/);
   });
 });

@@ -2,6 +2,7 @@ import type { ECRClient, ImageDetail } from "@aws-sdk/client-ecr";
 import type { ScanResult } from "../../domain/finding.ts";
 import type { ImageRef, RegistryKind } from "../../domain/image.ts";
 import type { SignatureReader } from "../../pipeline/signature-reader.ts";
+import type { ReferrerInfo, ReferrerLookup } from "../../pipeline/subject-of.ts";
 import type { Registry, ResolvedImage } from "../../ports.ts";
 import { EcrSignatureSource } from "../../signatures/sources/ecr-signature-source.ts";
 import type { SignedImageSignatures } from "../../signatures/sources/signature-source-reader.ts";
@@ -9,6 +10,7 @@ import { describeEcrImage, imageStatusOf, isUnpullable } from "./ecr-describe-im
 import { DigestMismatchError, EcrRegistryError } from "./ecr-errors.ts";
 import { fetchEcrManifest } from "./ecr-fetch-manifest.ts";
 import { manifestDigest } from "./ecr-manifest.ts";
+import { ecrReferrerOf } from "./ecr-referrer-of.ts";
 import { type EcrScanner, readEcrScanFindings } from "./ecr-scan-findings.ts";
 import { transitionStorageClass } from "./ecr-storage-class.ts";
 
@@ -26,7 +28,7 @@ export interface EcrRegistryOptions {
  * The ECRClient is injected (one per Lambda container), configured with ecrClientConfig() so
  * throttled calls are retried by the SDK.
  */
-export class EcrRegistry implements Registry, SignatureReader {
+export class EcrRegistry implements Registry, SignatureReader, ReferrerLookup {
   readonly kind: RegistryKind = "ecr";
   private readonly client: ECRClient;
   private scanner: EcrScanner;
@@ -75,6 +77,16 @@ export class EcrRegistry implements Registry, SignatureReader {
   async readSignatures(ref: ImageRef): Promise<SignedImageSignatures> {
     assertEcr(ref, "ReadSignatures");
     return new EcrSignatureSource(this.client).read(ref);
+  }
+
+  /**
+   * The subject of a pushed signature referrer (bundle, Notation), read from its manifest, so a
+   * signature that ECR reports by its own digest only verifies its image at once. Null for any
+   * other referrer. IAM: ecr:BatchGetImage.
+   */
+  async referrerOf(ref: ImageRef): Promise<ReferrerInfo | null> {
+    assertEcr(ref, "BatchGetImage");
+    return ecrReferrerOf(this.client, ref);
   }
 
   async getScanResult(ref: ImageRef): Promise<ScanResult> {

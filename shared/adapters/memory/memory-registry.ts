@@ -5,6 +5,7 @@ import type { ImageRef, RegistryKind } from "../../domain/image.ts";
 import { imageKey } from "../../domain/image.ts";
 import type { SignatureReader } from "../../pipeline/signature-reader.ts";
 import type { Registry, ResolvedImage } from "../../ports.ts";
+import type { NotationRead } from "../../signatures/notation/read-notation-manifest.ts";
 import type { SignatureCandidate } from "../../signatures/signature-candidate.ts";
 import type { SignedImageSignatures } from "../../signatures/sources/signature-source-reader.ts";
 
@@ -28,6 +29,8 @@ export class MemoryRegistry implements Registry, SignatureReader {
   readonly calls: { op: "quarantine" | "release"; image: string }[] = [];
   /** Signature candidates attached to each image (imageKey), as a signature source reads them. */
   private readonly signatures = new Map<string, SignatureCandidate[]>();
+  /** Notation envelopes attached to each image (imageKey), as a source reads its referrers. */
+  private readonly notations = new Map<string, NotationRead[]>();
 
   constructor(kind: RegistryKind = "ecr") {
     this.kind = kind;
@@ -55,6 +58,12 @@ export class MemoryRegistry implements Registry, SignatureReader {
     this.signatures.set(key, [...(this.signatures.get(key) ?? []), ...candidates]);
   }
 
+  /** Attaches Notation signatures to the image (a Notation referrer push), after the others. */
+  attachNotation(ref: ImageRef, candidates: readonly NotationRead[]): void {
+    const key = imageKey(ref);
+    this.notations.set(key, [...(this.notations.get(key) ?? []), ...candidates]);
+  }
+
   /** The image's attached signatures with its manifest; the image must have manifest bytes. */
   async readSignatures(ref: ImageRef): Promise<SignedImageSignatures> {
     const img = this.images.get(imageKey(ref));
@@ -63,10 +72,12 @@ export class MemoryRegistry implements Registry, SignatureReader {
     }
     const imageManifest = Buffer.from(img.manifest);
     const imageDigest = `sha256:${createHash("sha256").update(imageManifest).digest("hex")}`;
+    const notationCandidates = this.notations.get(imageKey(ref)) ?? [];
     return {
       imageDigest,
       imageManifest,
       candidates: [...(this.signatures.get(imageKey(ref)) ?? [])],
+      ...(notationCandidates.length > 0 ? { notationCandidates: [...notationCandidates] } : {}),
     };
   }
 

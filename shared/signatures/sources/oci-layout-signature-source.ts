@@ -1,12 +1,13 @@
 import { MAX_MANIFEST_BYTES } from "../../adapters/oci/oci-manifest.ts";
 import { mapLimit } from "../../concurrency/map-limit.ts";
+import { readNotationManifests } from "../notation/read-notation-manifest.ts";
 import { sha256Digest } from "../sha256-digest.ts";
 import type { SignatureLimits } from "../signature-limits.ts";
 import { openOciLayout } from "./oci-layout-dir.ts";
 import { OciLayoutError } from "./oci-layout-error.ts";
 import { layoutImageDigest } from "./oci-layout-image.ts";
 import type { OciLayoutReference } from "./oci-layout-reference.ts";
-import { layoutSignatureLeads } from "./oci-layout-signatures.ts";
+import { layoutSignatureReferrers } from "./oci-layout-signatures.ts";
 import { readSignatureManifests } from "./read-signature-manifests.ts";
 import { SignatureBlobError } from "./signature-blob-error.ts";
 import type { SignatureSourceReader, SignedImageSignatures } from "./signature-source-reader.ts";
@@ -14,7 +15,7 @@ import type { SignatureSourceReader, SignedImageSignatures } from "./signature-s
 /**
  * Signatures of an image in an OCI image layout directory, read offline like `cosign verify
  * --local-image`: the layout `cosign save` writes, or one written by ORAS or skopeo that keeps
- * `.sig` tags and referrers. Every blob is read within its bound and must hash to its digest.
+ * `.sig` tags and referrers (cosign's and Notation's). Every blob is read within its bound and must hash to its digest.
  */
 export class OciLayoutSignatureSource implements SignatureSourceReader<OciLayoutReference> {
   private readonly limits: Partial<SignatureLimits> | undefined;
@@ -43,7 +44,7 @@ export class OciLayoutSignatureSource implements SignatureSourceReader<OciLayout
         `${digest} is a blob, not an image manifest or index`,
       );
     }
-    const leads = await layoutSignatureLeads(layout, digest);
+    const { leads, notation } = await layoutSignatureReferrers(layout, digest);
     const candidates = await readSignatureManifests({
       leads,
       load: (read) =>
@@ -51,7 +52,24 @@ export class OciLayoutSignatureSource implements SignatureSourceReader<OciLayout
       fetchBlob: layout.readBlob,
       ...(this.limits ? { limits: this.limits } : {}),
     });
-    return { imageDigest: sha256Digest(manifest), imageManifest: manifest, candidates };
+    const bytesOf = new Map(notation.map((n) => [n.digest, n.bytes]));
+    const notationCandidates = await readNotationManifests({
+      digests: notation.map((n) => n.digest),
+      load: (digests) =>
+        mapLimit(
+          digests,
+          4,
+          async (d) => bytesOf.get(d) ?? (await layout.readBlob(d, MAX_MANIFEST_BYTES)),
+        ),
+      fetchBlob: layout.readBlob,
+      ...(this.limits ? { limits: this.limits } : {}),
+    });
+    return {
+      imageDigest: sha256Digest(manifest),
+      imageManifest: manifest,
+      candidates,
+      ...(notationCandidates.length > 0 ? { notationCandidates } : {}),
+    };
   }
 }
 

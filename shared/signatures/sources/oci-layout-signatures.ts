@@ -3,6 +3,8 @@ import { OCI_INDEX, OCI_MANIFEST } from "../../adapters/oci/oci-manifest-content
 import { referrersTag } from "../../adapters/oci/oci-referrers.ts";
 import { mapLimit } from "../../concurrency/map-limit.ts";
 import { DIGEST_RE } from "../../domain/image.ts";
+import { NOTATION_ARTIFACT_TYPE } from "../notation/notation-formats.ts";
+import { notationDigests } from "../notation/read-notation-manifest.ts";
 import {
   isSignatureArtifactType,
   signatureDigests,
@@ -20,6 +22,12 @@ import type { SignatureManifestLead } from "./read-signature-manifests.ts";
 /** A signature manifest in the layout, with its bytes when finding it meant reading them. */
 export type LayoutSignatureLead = SignatureManifestLead & { digest: string; bytes?: Buffer };
 
+/** A Notation signature referrer in the layout, with its bytes when finding it read them. */
+export interface LayoutNotationLead {
+  digest: string;
+  bytes?: Buffer;
+}
+
 const READ_CONCURRENCY = 8;
 
 /**
@@ -35,9 +43,25 @@ export async function layoutSignatureLeads(
   layout: OciLayoutDir,
   imageDigest: string,
 ): Promise<LayoutSignatureLead[]> {
+  return (await layoutSignatureReferrers(layout, imageDigest)).leads;
+}
+
+/**
+ * The image's cosign signature manifests (layoutSignatureLeads) and, found the same way, its
+ * Notation signature referrers (artifactType application/vnd.cncf.notary.signature): in
+ * index.json with the image as `subject`, or listed by the `sha256-<hex>` tag-schema index.
+ */
+export async function layoutSignatureReferrers(
+  layout: OciLayoutDir,
+  imageDigest: string,
+): Promise<{ leads: LayoutSignatureLead[]; notation: LayoutNotationLead[] }> {
   const leads = new Map<string, LayoutSignatureLead>();
+  const notation = new Map<string, LayoutNotationLead>();
   const add = (lead: LayoutSignatureLead) => {
     if (lead.digest !== imageDigest && !leads.has(lead.digest)) leads.set(lead.digest, lead);
+  };
+  const addNotation = (lead: LayoutNotationLead) => {
+    if (lead.digest !== imageDigest && !notation.has(lead.digest)) notation.set(lead.digest, lead);
   };
   const usable = layout.manifests.filter((d) => DIGEST_RE.test(d.digest));
   const saved = cosignSavedImage(layout.manifests) === imageDigest;
@@ -56,12 +80,17 @@ export async function layoutSignatureLeads(
     d.digest !== imageDigest &&
     !leads.has(d.digest) &&
     d.size <= MAX_MANIFEST_BYTES &&
-    (d.artifactType === undefined || isSignatureArtifactType(d.artifactType));
+    (d.artifactType === undefined ||
+      isSignatureArtifactType(d.artifactType) ||
+      d.artifactType === NOTATION_ARTIFACT_TYPE);
   const scanned = await mapLimit(usable.filter(maybeReferrer), READ_CONCURRENCY, async (d) => {
     const bytes = await layout.readBlob(d.digest, MAX_MANIFEST_BYTES);
-    return refersAsSignature(bytes, imageDigest) ? { digest: d.digest, bytes } : null;
+    return { digest: d.digest, bytes, as: signatureKind(bytes, imageDigest) };
   });
-  for (const found of scanned) if (found) add({ kind: "referrer", ...found });
+  for (const { as, ...found } of scanned) {
+    if (as === "cosign") add({ kind: "referrer", ...found });
+    else if (as === "notation") addNotation(found);
+  }
 
   const tagSchema = usable.find(
     (d) =>
@@ -70,24 +99,24 @@ export async function layoutSignatureLeads(
   );
   if (tagSchema) {
     const index = parse(await layout.readBlob(tagSchema.digest, MAX_MANIFEST_BYTES));
-    const listed: unknown[] = Array.isArray(index?.manifests) ? index.manifests : [];
-    for (const digest of signatureDigests(listed.map(descriptorFields))) {
-      add({ kind: "referrer", digest });
-    }
+    const listed = (Array.isArray(index?.manifests) ? (index.manifests as unknown[]) : []).map(
+      descriptorFields,
+    );
+    for (const digest of signatureDigests(listed)) add({ kind: "referrer", digest });
+    for (const digest of notationDigests(listed)) addNotation({ digest });
   }
-  return [...leads.values()];
+  return { leads: [...leads.values()], notation: [...notation.values()] };
 }
 
-/** A manifest whose subject is the image and whose artifact type is a signature's. */
-function refersAsSignature(bytes: Buffer, imageDigest: string): boolean {
+/** Whether a manifest is a signature referrer of the image, and whose: cosign's or Notation's. */
+function signatureKind(bytes: Buffer, imageDigest: string): "cosign" | "notation" | null {
   const m = parse(bytes);
   const subject = m?.subject as { digest?: unknown } | undefined;
   const config = m?.config as { mediaType?: unknown } | undefined;
   const type = m?.artifactType ?? config?.mediaType;
-  return (
-    subject?.digest === imageDigest &&
-    isSignatureArtifactType(typeof type === "string" ? type : undefined)
-  );
+  if (subject?.digest !== imageDigest || typeof type !== "string") return null;
+  if (isSignatureArtifactType(type)) return "cosign";
+  return type === NOTATION_ARTIFACT_TYPE ? "notation" : null;
 }
 
 function descriptorFields(d: unknown): { digest?: string; artifactType?: string } {
