@@ -1,8 +1,13 @@
 import { type AlarmSpec, deadLetterDepthAlarm, functionErrorsAlarm } from "./data/alarm-specs.ts";
 import { FUNCTION_NAMES, FUNCTION_SPECS, type FunctionName } from "./data/function-specs.ts";
+import type { WebhookAlarmSpec } from "./data/webhook-alarms.ts";
 import type { DeadLetterQueues } from "./dead-letter-queues.ts";
 
-function alarm(spec: AlarmSpec<$util.Input<string>>, topicArn: $util.Input<string>) {
+/** A metric alarm on the alerts topic, from an alarm spec (ours or the webhook receiver's). */
+export function alarm(
+  spec: AlarmSpec<$util.Input<string>> | WebhookAlarmSpec,
+  topicArn: $util.Input<string>,
+) {
   return new aws.cloudwatch.MetricAlarm(`${spec.label}Alarm`, {
     alarmDescription: `${$app.name} ${$app.stage}: ${spec.description}`,
     namespace: spec.namespace,

@@ -4,11 +4,7 @@ import {
   type FunctionName,
   perFunction,
 } from "./data/function-specs.ts";
-import {
-  deadLetterStatement,
-  functionStatements,
-  type IamStatement,
-} from "./data/iam-statements.ts";
+import { deadLetterStatement, functionStatements, toPermission } from "./data/iam-statements.ts";
 import { fixedFunctionName, functionArn } from "./data/retention-function.ts";
 import type { DeadLetterQueues } from "./dead-letter-queues.ts";
 import type { DeploymentLocation } from "./location.ts";
@@ -26,10 +22,6 @@ export interface FunctionsInput {
   repositoryPrefixes: readonly string[];
   /** Environment variables only some functions get (e.g. retention-run's ECS clusters). */
   environment?: Partial<Record<FunctionName, Record<string, string>>>;
-}
-
-function toPermission({ effect, actions, resources, conditions }: IamStatement) {
-  return { effect, actions, resources, ...(conditions ? { conditions } : {}) };
 }
 
 /**

@@ -1,8 +1,9 @@
-import { type AlarmSpec, functionErrorsAlarm } from "./data/alarm-specs.ts";
+import { alarm } from "./alarms.ts";
+import { functionErrorsAlarm } from "./data/alarm-specs.ts";
 import { EVENT_TARGET_RETRY } from "./data/delivery-policy.ts";
 import { BUNDLED_POLICY_FILE, SCAN_TIMEOUT_SCHEDULE } from "./data/function-specs.ts";
-import type { IamStatement } from "./data/iam-statements.ts";
-import { WEBHOOK_ALARMS, type WebhookAlarmSpec } from "./data/webhook-alarms.ts";
+import { toPermission } from "./data/iam-statements.ts";
+import { WEBHOOK_ALARMS } from "./data/webhook-alarms.ts";
 import {
   OCI_SWEEP_FUNCTION_SPEC,
   WEBHOOK_ENV,
@@ -25,29 +26,6 @@ export interface WebhookReceiverInput {
   signingKeyArns: readonly string[];
   /** Where the sweep schedule's undeliverable invocations go (the stage's event-delivery DLQ). */
   deadLetterQueue: sst.aws.Queue;
-}
-
-function toPermission({ effect, actions, resources, conditions }: IamStatement) {
-  return { effect, actions, resources, ...(conditions ? { conditions } : {}) };
-}
-
-type AnyAlarmSpec = WebhookAlarmSpec | AlarmSpec<$util.Input<string>>;
-
-function metricAlarm(spec: AnyAlarmSpec, topicArn: $util.Input<string>) {
-  return new aws.cloudwatch.MetricAlarm(`${spec.label}Alarm`, {
-    alarmDescription: `${$app.name} ${$app.stage}: ${spec.description}`,
-    namespace: spec.namespace,
-    metricName: spec.metricName,
-    dimensions: spec.dimensions,
-    statistic: spec.statistic,
-    period: spec.periodSeconds,
-    evaluationPeriods: spec.evaluationPeriods,
-    threshold: spec.threshold,
-    comparisonOperator: spec.comparisonOperator,
-    treatMissingData: spec.treatMissingData,
-    alarmActions: [topicArn],
-    okActions: [topicArn],
-  });
 }
 
 /**
@@ -121,9 +99,9 @@ export function webhookReceiver(input: WebhookReceiverInput) {
     logging: { retention: "3 months", format: "json" },
   });
 
-  for (const alarm of WEBHOOK_ALARMS) metricAlarm(alarm, topic.arn);
+  for (const webhookAlarm of WEBHOOK_ALARMS) alarm(webhookAlarm, topic.arn);
   const errors = functionErrorsAlarm(`${spec.componentName}Errors`, fn.name);
-  metricAlarm(
+  alarm(
     {
       ...errors,
       description: `Function ${errors.label} crashed or failed to start; the registry got an error answer and retries. Its logs say why`,
@@ -155,7 +133,7 @@ export function webhookReceiver(input: WebhookReceiverInput) {
       },
     },
   });
-  metricAlarm(functionErrorsAlarm(`${sweepSpec.componentName}Errors`, sweep.name), topic.arn);
+  alarm(functionErrorsAlarm(`${sweepSpec.componentName}Errors`, sweep.name), topic.arn);
 
   return {
     function: fn,

@@ -337,3 +337,8 @@ export function deadLetterStatement(queueArn: string): IamStatement {
     resources: [requireArn("queueArn", queueArn, "sqs")],
   };
 }
+
+/** A statement in the shape SST's `permissions` takes. */
+export function toPermission({ effect, actions, resources, conditions }: IamStatement) {
+  return { effect, actions, resources, ...(conditions ? { conditions } : {}) };
+}

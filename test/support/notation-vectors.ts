@@ -13,57 +13,22 @@ import {
 } from "node:crypto";
 import { encode, Tag } from "cbor2";
 import { BlobStore, digestOf, imageManifest } from "./cosign-vectors.ts";
+import {
+  bits,
+  bool,
+  explicit,
+  integer,
+  octet,
+  oid,
+  printable,
+  seq,
+  set,
+  time,
+  utf8,
+} from "./der.ts";
 import { toPem } from "./sigstore-keyless-vectors.ts";
 
-// ---- DER -------------------------------------------------------------------------------------
-
-function tlv(tag: number, ...parts: Uint8Array[]): Buffer {
-  const body = Buffer.concat(parts);
-  const n = body.length;
-  const len =
-    n < 0x80
-      ? [n]
-      : n < 0x100
-        ? [0x81, n]
-        : n < 0x10000
-          ? [0x82, n >> 8, n & 0xff]
-          : [0x83, n >> 16, (n >> 8) & 0xff, n & 0xff];
-  return Buffer.concat([Buffer.from([tag, ...len]), body]);
-}
-const seq = (...p: Uint8Array[]) => tlv(0x30, ...p);
-const set = (...p: Uint8Array[]) => tlv(0x31, ...p);
-const octet = (b: Uint8Array) => tlv(0x04, b);
-const utf8 = (s: string) => tlv(0x0c, Buffer.from(s, "utf8"));
-const printable = (s: string) => tlv(0x13, Buffer.from(s, "ascii"));
-const bool = (v: boolean) => tlv(0x01, Buffer.from([v ? 0xff : 0]));
-const bits = (b: Uint8Array, unused = 0) => tlv(0x03, Buffer.from([unused]), b);
-const explicit = (n: number, ...p: Uint8Array[]) => tlv(0xa0 | n, ...p);
-
-function integer(v: Uint8Array | number): Buffer {
-  let b = typeof v === "number" ? Buffer.from([v]) : Buffer.from(v);
-  while (b.length > 1 && b[0] === 0 && ((b[1] as number) & 0x80) === 0) b = b.subarray(1);
-  if (((b[0] as number) & 0x80) !== 0) b = Buffer.concat([Buffer.from([0]), b]);
-  return tlv(0x02, b);
-}
-
-function oid(dotted: string): Buffer {
-  const [a, b, ...rest] = dotted.split(".").map(Number) as [number, number, ...number[]];
-  const out = [a * 40 + b];
-  for (const n of rest) {
-    const chunk = [n & 0x7f];
-    for (let v = Math.floor(n / 128); v > 0; v = Math.floor(v / 128))
-      chunk.unshift((v & 0x7f) | 0x80);
-    out.push(...chunk);
-  }
-  return tlv(0x06, Buffer.from(out));
-}
-
-function time(d: Date): Buffer {
-  const iso = d.toISOString().replace(/[-:T]/g, "").slice(0, 14);
-  return d.getUTCFullYear() < 2050
-    ? tlv(0x17, Buffer.from(`${iso.slice(2)}Z`))
-    : tlv(0x18, Buffer.from(`${iso}Z`));
-}
+// ---- X.509 pieces (DER primitives in der.ts) ----------------------------------------------------
 
 const ATTRIBUTE_OIDS: Record<string, string> = {
   C: "2.5.4.6",
