@@ -7,6 +7,7 @@ import {
 import { deadLetterStatement, functionStatements, toPermission } from "./data/iam-statements.ts";
 import { fixedFunctionName, functionArn } from "./data/retention-function.ts";
 import type { DeadLetterQueues } from "./dead-letter-queues.ts";
+import { iamContextOf } from "./iam-context.ts";
 import type { DeploymentLocation } from "./location.ts";
 
 export interface FunctionsInput {
@@ -30,39 +31,26 @@ export interface FunctionsInput {
  * invokes itself gets a fixed name, so its role can name its ARN before it exists.
  */
 export function functions(input: FunctionsInput): Record<FunctionName, sst.aws.Function> {
-  const { location, table, topic, topicKey, deadLetters } = input;
+  const { table, topic, deadLetters } = input;
   const build = (fn: FunctionName) => {
     const spec = FUNCTION_SPECS[fn];
     const dlq = deadLetters.functions[fn];
     const name = spec.selfInvoking
       ? fixedFunctionName($app.name, $app.stage, spec.componentName)
       : undefined;
-    const permissions = $util
-      .all([
-        location.partition,
-        location.region,
-        location.account,
-        table.arn,
-        topic.arn,
-        topicKey.arn,
-        dlq.arn,
-      ])
-      .apply(([partition, region, account, tableArn, topicArn, topicKeyArn, dlqArn]) =>
-        [
-          ...functionStatements(fn, {
-            partition,
-            region,
-            account,
-            tableArn,
-            topicArn,
-            topicKeyArn,
-            repositoryPrefixes: input.repositoryPrefixes,
-            signingKeyArns: input.signingKeyArns,
-            ...(name ? { functionArn: functionArn(partition, region, account, name) } : {}),
-          }),
-          deadLetterStatement(dlqArn),
-        ].map(toPermission),
-      );
+    const permissions = $util.all([iamContextOf(input), dlq.arn]).apply(([ctx, dlqArn]) =>
+      [
+        ...functionStatements(fn, {
+          ...ctx,
+          repositoryPrefixes: input.repositoryPrefixes,
+          signingKeyArns: input.signingKeyArns,
+          ...(name
+            ? { functionArn: functionArn(ctx.partition, ctx.region, ctx.account, name) }
+            : {}),
+        }),
+        deadLetterStatement(dlqArn),
+      ].map(toPermission),
+    );
     return new sst.aws.Function(spec.componentName, {
       ...(name ? { name } : {}),
       handler: spec.handler,

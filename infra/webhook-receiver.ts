@@ -12,6 +12,7 @@ import {
   webhookStatements,
 } from "./data/webhook-function.ts";
 import type { WebhookSettings } from "./data/webhook-settings.ts";
+import { iamContextOf } from "./iam-context.ts";
 import type { DeploymentLocation } from "./location.ts";
 
 export interface WebhookReceiverInput {
@@ -36,33 +37,16 @@ export interface WebhookReceiverInput {
  * and the alerts topic exactly as on-scan-complete has them.
  */
 export function webhookReceiver(input: WebhookReceiverInput) {
-  const { settings, location, table, topic, topicKey } = input;
+  const { settings, table, topic } = input;
   const spec = WEBHOOK_FUNCTION_SPEC;
   const webhookSecret = new sst.Secret(WEBHOOK_SECRETS.webhookSecret);
   // Empty placeholders: an anonymous registry needs no credentials.
   const username = new sst.Secret(WEBHOOK_SECRETS.registryUsername, "");
   const password = new sst.Secret(WEBHOOK_SECRETS.registryPassword, "");
 
-  const permissions = $util
-    .all([
-      location.partition,
-      location.region,
-      location.account,
-      table.arn,
-      topic.arn,
-      topicKey.arn,
-    ])
-    .apply(([partition, region, account, tableArn, topicArn, topicKeyArn]) =>
-      webhookStatements({
-        partition,
-        region,
-        account,
-        tableArn,
-        topicArn,
-        topicKeyArn,
-        signingKeyArns: input.signingKeyArns,
-      }).map(toPermission),
-    );
+  const permissions = iamContextOf(input).apply((ctx) =>
+    webhookStatements({ ...ctx, signingKeyArns: input.signingKeyArns }).map(toPermission),
+  );
 
   const registryEnv = {
     [WEBHOOK_ENV.tableName]: table.name,

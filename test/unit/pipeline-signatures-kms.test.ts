@@ -1,30 +1,23 @@
-import { readFileSync } from "node:fs";
 import { GetPublicKeyCommand, KMSClient } from "@aws-sdk/client-kms";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { sdkKmsPublicKeySource } from "../../shared/adapters/kms/sdk-kms-public-key-source.ts";
-import type { ReferrerPushed } from "../../shared/domain/registry-event.ts";
-import { parseRegistryEvent } from "../../shared/events/parse-event.ts";
 import { checkSignatureDeadlines } from "../../shared/pipeline/check-signature-deadlines.ts";
 import { handleEvent } from "../../shared/pipeline/handle-event.ts";
 import { generateTestKey, legacySignature, type TestKey } from "../support/cosign-vectors.ts";
 import {
-  ACCOUNT,
   actionsOf,
-  completeScan,
   type Harness,
   harness,
   memoryStore,
   minutesAfter,
-  PASSING,
   pushEvent,
-  REGION,
   recordsOf,
   T0,
   type TestImage,
-  testImage,
   testPolicy,
 } from "../support/pipeline-fixtures.ts";
+import { ecrReference, pushedImage, sigPushEvent } from "../support/signature-pipeline-fixtures.ts";
 import { legacyCandidates } from "../support/sigstore-keyless-vectors.ts";
 
 /** The KMS key's key pair: KMS keeps the private half; GetPublicKey answers with the public. */
@@ -85,36 +78,9 @@ async function setup(): Promise<Harness> {
   return h;
 }
 
-function pushed(h: Harness, repository: string): TestImage {
-  const image = testImage(repository, `${repository}-${Math.random()}`);
-  h.add(image, completeScan(PASSING), T0);
-  return image;
-}
-
-/** An ECR Referrer Action for the image's `.sig` tag, as EventBridge delivers it. */
-function sigEvent(image: TestImage, id: string, time: string): ReferrerPushed {
-  const raw = JSON.parse(
-    readFileSync("test/fixtures/events/ecr-referrer-push.json", "utf8"),
-  ) as Record<string, unknown>;
-  const event = parseRegistryEvent({
-    ...raw,
-    id,
-    time,
-    account: ACCOUNT,
-    region: REGION,
-    detail: {
-      ...(raw.detail as object),
-      "repository-name": image.ref.repository,
-      "image-tag": `${image.ref.digest.replace(":", "-")}.sig`,
-    },
-  });
-  if (event.kind !== "referrer-pushed") throw new Error(`unexpected ${event.kind}`);
-  return event;
-}
-
 async function sign(h: Harness, image: TestImage, key: TestKey) {
   const layer = legacySignature(key, {
-    reference: `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/${image.ref.repository}`,
+    reference: ecrReference(image.ref.repository),
     digest: image.ref.digest,
   });
   h.registry.attachSignatures(image.ref, await legacyCandidates([layer]));
@@ -129,11 +95,11 @@ describe("KMS keys (kmsArn) in the pipeline", () => {
   it("an image signed with the KMS key's private key verifies; GetPublicKey asked once, in the key's region", async () => {
     answerWithPublicKey();
     const h = await setup();
-    const image = pushed(h, "signed/app");
+    const image = pushedImage(h, "signed/app");
     await handleEvent(h.deps, pushEvent(image, { time: T0 }));
     h.time.set(minutesAfter(T0, 2));
     await sign(h, image, kmsKey);
-    await handleEvent(h.deps, sigEvent(image, "sig-1", minutesAfter(T0, 2)));
+    await handleEvent(h.deps, sigPushEvent(image, "sig-1", minutesAfter(T0, 2)));
 
     const verified = (await recordsOf(h.audit, image.ref)).find(
       (r) => r.action === "signature-verified",
@@ -155,10 +121,10 @@ describe("KMS keys (kmsArn) in the pipeline", () => {
   it("a signature by another key does not verify: the deadline sweep quarantines", async () => {
     answerWithPublicKey();
     const h = await setup();
-    const image = pushed(h, "signed/app");
+    const image = pushedImage(h, "signed/app");
     await handleEvent(h.deps, pushEvent(image, { time: T0 }));
     await sign(h, image, stranger);
-    await handleEvent(h.deps, sigEvent(image, "sig-1", minutesAfter(T0, 1)));
+    await handleEvent(h.deps, sigPushEvent(image, "sig-1", minutesAfter(T0, 1)));
     h.time.set(minutesAfter(T0, 11));
     await checkSignatureDeadlines(h.deps);
     expect(await signatureActions(h, image)).toEqual([
@@ -173,13 +139,13 @@ describe("KMS keys (kmsArn) in the pipeline", () => {
     answerWithPublicKey();
     const h = await setup();
     const images = [
-      ...Array.from({ length: 4 }, () => pushed(h, "signed/app")),
-      ...Array.from({ length: 3 }, () => pushed(h, "signed-alert/app")),
+      ...Array.from({ length: 4 }, () => pushedImage(h, "signed/app")),
+      ...Array.from({ length: 3 }, () => pushedImage(h, "signed-alert/app")),
     ];
     await Promise.all(images.map((image) => handleEvent(h.deps, pushEvent(image, { time: T0 }))));
     for (const image of images) await sign(h, image, kmsKey);
     await Promise.all(
-      images.map((image, i) => handleEvent(h.deps, sigEvent(image, `sig-${i}`, T0))),
+      images.map((image, i) => handleEvent(h.deps, sigPushEvent(image, `sig-${i}`, T0))),
     );
     for (const image of images) {
       expect(await signatureActions(h, image)).toContain("signature-verified");
@@ -190,10 +156,10 @@ describe("KMS keys (kmsArn) in the pipeline", () => {
   it("AccessDenied: a clear error naming the key and the permission, nothing decided, the event thrown (retried)", async () => {
     kms.on(GetPublicKeyCommand).rejects(accessDenied());
     const h = await setup();
-    const image = pushed(h, "signed/app");
+    const image = pushedImage(h, "signed/app");
     await handleEvent(h.deps, pushEvent(image, { time: T0 }));
     await sign(h, image, kmsKey);
-    await expect(handleEvent(h.deps, sigEvent(image, "sig-1", T0))).rejects.toThrowError(
+    await expect(handleEvent(h.deps, sigPushEvent(image, "sig-1", T0))).rejects.toThrowError(
       expect.objectContaining({
         name: "KmsKeyError",
         code: "KMS_REQUEST_FAILED",
@@ -212,16 +178,16 @@ describe("KMS keys (kmsArn) in the pipeline", () => {
     // The failure is not remembered: once IAM allows the call, the retried event verifies.
     kms.reset();
     answerWithPublicKey();
-    await handleEvent(h.deps, sigEvent(image, "sig-1", T0));
+    await handleEvent(h.deps, sigPushEvent(image, "sig-1", T0));
     expect(await signatureActions(h, image)).toEqual(["signature-verified"]);
   });
 
   it("a pipeline built without a KMS source fails the event naming the key", async () => {
     const h = await harness(memoryStore, testPolicy(POLICY));
-    const image = pushed(h, "signed/app");
+    const image = pushedImage(h, "signed/app");
     await handleEvent(h.deps, pushEvent(image, { time: T0 }));
     await sign(h, image, kmsKey);
-    await expect(handleEvent(h.deps, sigEvent(image, "sig-1", T0))).rejects.toThrowError(
+    await expect(handleEvent(h.deps, sigPushEvent(image, "sig-1", T0))).rejects.toThrowError(
       expect.objectContaining({
         code: "SIGNATURE_KMS_UNAVAILABLE",
         message: expect.stringContaining(`key release-kms: kmsArn ${KEY_ARN}`),

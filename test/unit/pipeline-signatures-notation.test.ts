@@ -20,6 +20,7 @@ import {
   testImage,
   testPolicy,
 } from "../support/pipeline-fixtures.ts";
+import { indentBlock } from "../support/signature-pipeline-fixtures.ts";
 
 const YEAR = 365 * 24 * 3600_000;
 const at = (ms: number) => new Date(Date.parse(T0) + ms);
@@ -27,13 +28,6 @@ const at = (ms: number) => new Date(Date.parse(T0) + ms);
 const root = makeCa({ notBefore: at(-YEAR), notAfter: at(10 * YEAR) });
 const leaf = makeLeaf(root, { notBefore: at(-30 * 24 * 3600_000), notAfter: at(YEAR) });
 const IDENTITY = "x509.subject: C=US, ST=WA, L=Seattle, O=Acme Rockets, CN=release signer";
-
-const pemLines = (pem: string, spaces: number) =>
-  pem
-    .trim()
-    .split("\n")
-    .map((l) => `${" ".repeat(spaces)}${l}`)
-    .join("\n");
 
 /** notation/** trusts the leaf's subject; notation-other/** only another subject. */
 const POLICY = `version: 1
@@ -46,7 +40,7 @@ defaults:
     notation:
       trustStorePems:
         - |
-${pemLines(root.pem, 10)}
+${indentBlock(root.pem, 10)}
       trustedIdentities: ["${IDENTITY}"]
 repositories:
   - match: "notation/**"

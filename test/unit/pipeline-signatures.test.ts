@@ -1,40 +1,31 @@
-import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { imageKey } from "../../shared/domain/image.ts";
-import type { ReferrerPushed } from "../../shared/domain/registry-event.ts";
-import { parseRegistryEvent } from "../../shared/events/parse-event.ts";
 import { checkSignatureDeadlines } from "../../shared/pipeline/check-signature-deadlines.ts";
 import { dryRunDeps } from "../../shared/pipeline/dry-run.ts";
 import { handleEvent } from "../../shared/pipeline/handle-event.ts";
 import { generateTestKey, legacySignature, type TestKey } from "../support/cosign-vectors.ts";
 import {
-  ACCOUNT,
   actionsOf,
-  completeScan,
   type Harness,
   harness,
   memoryStore,
   minutesAfter,
-  PASSING,
   pushEvent,
-  REGION,
   recordsOf,
   T0,
   type TestImage,
-  testImage,
   testPolicy,
 } from "../support/pipeline-fixtures.ts";
+import {
+  ecrReference,
+  indentBlock,
+  pushedImage,
+  sigPushEvent,
+} from "../support/signature-pipeline-fixtures.ts";
 import { legacyCandidates } from "../support/sigstore-keyless-vectors.ts";
 
 const trusted = generateTestKey("p256");
 const stranger = generateTestKey("p256");
-
-const indent = (text: string, spaces: number) =>
-  text
-    .trim()
-    .split("\n")
-    .map((l) => `${" ".repeat(spaces)}${l}`)
-    .join("\n");
 
 /** signed/** quarantines unsigned images, signed-alert/** only alerts, other/** is not required. */
 const POLICY = `version: 1
@@ -47,7 +38,7 @@ defaults:
     keys:
       - name: release
         pem: |
-${indent(trusted.publicPem, 10)}
+${indentBlock(trusted.publicPem, 10)}
     gracePeriod: 10m
 repositories:
   - match: "signed/**"
@@ -60,43 +51,13 @@ repositories:
       required: true
 `;
 
-const reference = (repository: string) =>
-  `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/${repository}`;
-
 async function setup(): Promise<Harness> {
   return harness(memoryStore, testPolicy(POLICY));
 }
 
-function pushed(h: Harness, repository: string): TestImage {
-  const image = testImage(repository, `${repository}-${Math.random()}`);
-  h.add(image, completeScan(PASSING), T0);
-  return image;
-}
-
-/** An ECR Referrer Action for the image's `.sig` tag, as EventBridge delivers it. */
-function sigEvent(image: TestImage, id: string, time: string): ReferrerPushed {
-  const raw = JSON.parse(
-    readFileSync("test/fixtures/events/ecr-referrer-push.json", "utf8"),
-  ) as Record<string, unknown>;
-  const event = parseRegistryEvent({
-    ...raw,
-    id,
-    time,
-    account: ACCOUNT,
-    region: REGION,
-    detail: {
-      ...(raw.detail as object),
-      "repository-name": image.ref.repository,
-      "image-tag": `${image.ref.digest.replace(":", "-")}.sig`,
-    },
-  });
-  if (event.kind !== "referrer-pushed") throw new Error(`unexpected ${event.kind}`);
-  return event;
-}
-
 async function sign(h: Harness, image: TestImage, key: TestKey, repository?: string) {
   const layer = legacySignature(key, {
-    reference: reference(repository ?? image.ref.repository),
+    reference: ecrReference(repository ?? image.ref.repository),
     digest: image.ref.digest,
   });
   h.registry.attachSignatures(image.ref, await legacyCandidates([layer]));
@@ -110,11 +71,11 @@ const signatureActions = async (h: Harness, image: TestImage) =>
 describe("signatures in the pipeline", () => {
   it("a signature pushed within the grace period verifies the image: recorded, no alert, no quarantine", async () => {
     const h = await setup();
-    const image = pushed(h, "signed/app");
+    const image = pushedImage(h, "signed/app");
     await handleEvent(h.deps, pushEvent(image, { time: T0 }));
     h.time.set(minutesAfter(T0, 3));
     await sign(h, image, trusted);
-    const outcome = await handleEvent(h.deps, sigEvent(image, "sig-1", minutesAfter(T0, 3)));
+    const outcome = await handleEvent(h.deps, sigPushEvent(image, "sig-1", minutesAfter(T0, 3)));
 
     expect(outcome.steps.map((s) => s.action)).toContain("signature-verified");
     const verified = (await recordsOf(h.audit, image.ref)).find(
@@ -132,7 +93,7 @@ describe("signatures in the pipeline", () => {
 
   it("no signature by the end of the grace period: signature-failed, quarantine, one alert", async () => {
     const h = await setup();
-    const image = pushed(h, "signed/app");
+    const image = pushedImage(h, "signed/app");
     await handleEvent(h.deps, pushEvent(image, { time: T0 }));
 
     h.time.set(minutesAfter(T0, 9));
@@ -167,7 +128,7 @@ describe("signatures in the pipeline", () => {
 
   it("onFail alert: the unsigned image is alerted about and left in place", async () => {
     const h = await setup();
-    const image = pushed(h, "signed-alert/app");
+    const image = pushedImage(h, "signed-alert/app");
     await handleEvent(h.deps, pushEvent(image, { time: T0 }));
     h.time.set(minutesAfter(T0, 15));
     await checkSignatureDeadlines(h.deps);
@@ -178,12 +139,12 @@ describe("signatures in the pipeline", () => {
 
   it("a bad signature then a good one within the grace period passes", async () => {
     const h = await setup();
-    const image = pushed(h, "signed/app");
+    const image = pushedImage(h, "signed/app");
     await handleEvent(h.deps, pushEvent(image, { time: T0 }));
 
     h.time.set(minutesAfter(T0, 2));
     await sign(h, image, stranger);
-    const bad = await handleEvent(h.deps, sigEvent(image, "sig-bad", minutesAfter(T0, 2)));
+    const bad = await handleEvent(h.deps, sigPushEvent(image, "sig-bad", minutesAfter(T0, 2)));
     expect(bad.steps.map((s) => s.action)).toContain("signature-pending");
     const pending = (await recordsOf(h.audit, image.ref)).find(
       (r) => r.action === "signature-pending",
@@ -192,7 +153,7 @@ describe("signatures in the pipeline", () => {
 
     h.time.set(minutesAfter(T0, 5));
     await sign(h, image, trusted);
-    await handleEvent(h.deps, sigEvent(image, "sig-good", minutesAfter(T0, 5)));
+    await handleEvent(h.deps, sigPushEvent(image, "sig-good", minutesAfter(T0, 5)));
 
     h.time.set(minutesAfter(T0, 20));
     expect(await checkSignatureDeadlines(h.deps)).toEqual([]);
@@ -203,10 +164,10 @@ describe("signatures in the pipeline", () => {
 
   it("a signature for another repository does not verify when matchReference is on", async () => {
     const h = await setup();
-    const image = pushed(h, "signed/app");
+    const image = pushedImage(h, "signed/app");
     await handleEvent(h.deps, pushEvent(image, { time: T0 }));
     await sign(h, image, trusted, "signed/other");
-    await handleEvent(h.deps, sigEvent(image, "sig-replay", T0));
+    await handleEvent(h.deps, sigPushEvent(image, "sig-replay", T0));
     expect(await signatureActions(h, image)).toEqual(["signature-pending"]);
     const pending = (await recordsOf(h.audit, image.ref)).find(
       (r) => r.action === "signature-pending",
@@ -216,10 +177,10 @@ describe("signatures in the pipeline", () => {
 
   it("duplicate deliveries write no second record and send no second alert", async () => {
     const h = await setup();
-    const image = pushed(h, "signed/app");
+    const image = pushedImage(h, "signed/app");
     await handleEvent(h.deps, pushEvent(image, { time: T0 }));
     await sign(h, image, trusted);
-    const event = sigEvent(image, "sig-dup", T0);
+    const event = sigPushEvent(image, "sig-dup", T0);
     await handleEvent(h.deps, event);
     const again = await handleEvent(h.deps, event);
     await handleEvent(h.sibling(), event);
@@ -227,7 +188,7 @@ describe("signatures in the pipeline", () => {
     expect(await signatureActions(h, image)).toEqual(["signature-verified"]);
 
     // The same for a failure: concurrent sweeps decide once.
-    const unsigned = pushed(h, "signed/unsigned");
+    const unsigned = pushedImage(h, "signed/unsigned");
     await handleEvent(h.deps, pushEvent(unsigned, { time: T0 }));
     h.time.set(minutesAfter(T0, 12));
     await Promise.all([checkSignatureDeadlines(h.deps), checkSignatureDeadlines(h.deps)]);
@@ -241,11 +202,11 @@ describe("signatures in the pipeline", () => {
 
   it("an unverified signature after the deadline leaves the decision to the sweep", async () => {
     const h = await setup();
-    const image = pushed(h, "signed/app");
+    const image = pushedImage(h, "signed/app");
     await handleEvent(h.deps, pushEvent(image, { time: T0 }));
     h.time.set(minutesAfter(T0, 30));
     await sign(h, image, stranger);
-    const late = await handleEvent(h.deps, sigEvent(image, "sig-late", minutesAfter(T0, 30)));
+    const late = await handleEvent(h.deps, sigPushEvent(image, "sig-late", minutesAfter(T0, 30)));
     expect(late.note).toMatch(/deadline sweep decides/);
     expect(await signatureActions(h, image)).toEqual([]);
     await checkSignatureDeadlines(h.deps);
@@ -258,10 +219,10 @@ describe("signatures in the pipeline", () => {
 
   it("repositories without signatures.required are unaffected", async () => {
     const h = await setup();
-    const image = pushed(h, "other/app");
+    const image = pushedImage(h, "other/app");
     await handleEvent(h.deps, pushEvent(image, { time: T0 }));
     await sign(h, image, stranger);
-    const outcome = await handleEvent(h.deps, sigEvent(image, "sig-other", T0));
+    const outcome = await handleEvent(h.deps, sigPushEvent(image, "sig-other", T0));
     expect(outcome.steps.map((s) => s.action)).toEqual(["referrer-recorded"]);
     h.time.set(minutesAfter(T0, 60));
     expect(await checkSignatureDeadlines(h.deps)).toEqual([]);
@@ -271,7 +232,7 @@ describe("signatures in the pipeline", () => {
 
   it("a dry run of the deadline verifies and plans, and writes nothing", async () => {
     const h = await setup();
-    const image = pushed(h, "signed/app");
+    const image = pushedImage(h, "signed/app");
     await handleEvent(h.deps, pushEvent(image, { time: T0 }));
     h.time.set(minutesAfter(T0, 11));
     const dry = dryRunDeps(h.deps);
